@@ -1,0 +1,14 @@
+"""Test settings: only what makes the suite faster or hermetic."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+SECRET_KEY = "test-only-secret-key-not-for-anything-else-bansos"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATABASES = {
+    "default": env.db("DATABASE_URL", default="sqlite:///:memory:"),
+}

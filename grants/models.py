@@ -1,0 +1,452 @@
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q, Sum
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from institutions.models import Institution, TimeStampedModel, choices_check
+
+
+def default_checklist() -> list[str]:
+    return list(settings.BANSOS_DEFAULT_CHECKLIST)
+
+
+def default_lpj_due_date(year: int) -> datetime.date:
+    """LPJ falls due on a fixed day of January after the programme's year."""
+    return datetime.date(year + 1, 1, settings.BANSOS_LPJ_DUE_DAY)
+
+
+class SpendingType(models.TextChoices):
+    HIBAH = "hibah", _("Hibah")
+    BANSOS = "bansos", _("Bantuan sosial")
+
+
+class Program(TimeStampedModel):
+    SpendingType = SpendingType
+
+    year = models.PositiveSmallIntegerField(_("tahun anggaran"))
+    name = models.CharField(_("nama program"), max_length=200)
+    spending_type = models.CharField(
+        _("jenis belanja"),
+        max_length=10,
+        choices=SpendingType.choices,
+        default=SpendingType.HIBAH,
+    )
+    covers_wksbm = models.BooleanField(_("untuk WKSBM"), default=True)
+    covers_karang_taruna = models.BooleanField(_("untuk Karang Taruna"), default=True)
+    covers_lksa = models.BooleanField(_("untuk LKSA"), default=True)
+    budget_ceiling = models.BigIntegerField(
+        _("pagu anggaran (Rp)"), help_text=_("Dalam rupiah penuh, tanpa sen.")
+    )
+    decree_number = models.CharField(_("nomor SK Gubernur"), max_length=100, blank=True)
+    decree_date = models.DateField(_("tanggal SK Gubernur"), null=True, blank=True)
+    lpj_due_date = models.DateField(
+        _("batas LPJ"),
+        blank=True,
+        help_text=_("Kosongkan untuk memakai 10 Januari tahun berikutnya."),
+    )
+    checklist = models.JSONField(
+        _("daftar periksa dokumen"), default=default_checklist, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("program bantuan")
+        verbose_name_plural = _("program bantuan")
+        ordering = ["-year", "name"]
+        constraints = [
+            choices_check("spending_type", SpendingType, "program_spending_type_valid"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000, year__lte=2100),
+                name="program_year_plausible",
+            ),
+            models.CheckConstraint(
+                condition=Q(budget_ceiling__gt=0),
+                name="program_budget_ceiling_positive",
+                violation_error_message=_("Pagu anggaran harus lebih dari nol."),
+            ),
+            models.CheckConstraint(
+                condition=Q(covers_wksbm=True)
+                | Q(covers_karang_taruna=True)
+                | Q(covers_lksa=True),
+                name="program_covers_some_kind",
+                violation_error_message=_("Pilih paling sedikit satu jenis lembaga."),
+            ),
+            models.CheckConstraint(
+                condition=Q(lpj_due_date__year__gt=F("year")),
+                name="program_lpj_due_after_year",
+                violation_error_message=_(
+                    "Batas LPJ harus jatuh setelah tahun anggaran berakhir."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["year", "name"], name="unique_program_name_per_year"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.year})"
+
+    def save(self, *args, **kwargs):
+        if self.lpj_due_date is None and self.year:
+            self.lpj_due_date = default_lpj_due_date(self.year)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.lpj_due_date is None and self.year:
+            self.lpj_due_date = default_lpj_due_date(self.year)
+        super().clean()
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:grants_program_change", args=[self.pk])
+
+    @property
+    def eligible_kinds(self) -> list[str]:
+        flags = {
+            Institution.Kind.WKSBM: self.covers_wksbm,
+            Institution.Kind.KARANG_TARUNA: self.covers_karang_taruna,
+            Institution.Kind.LKSA: self.covers_lksa,
+        }
+        return [kind for kind, covered in flags.items() if covered]
+
+    def covers(self, kind: str) -> bool:
+        return kind in self.eligible_kinds
+
+
+class GrantQuerySet(models.QuerySet):
+    def for_year(self, year: int):
+        return self.filter(program__year=year)
+
+    def with_status(self, *statuses: str):
+        return self.filter(status__in=statuses)
+
+    def aided(self):
+        """Grants whose money reached the institution."""
+        return self.filter(status__in=Grant.AIDED_STATUSES)
+
+    def committed(self):
+        """Grants that count against the programme's budget ceiling."""
+        return self.filter(status__in=Grant.COMMITTED_STATUSES)
+
+    def in_regency(self, regency_code: str):
+        return self.filter(institution__village__district__regency_id=regency_code)
+
+    def with_disbursed_total(self):
+        return self.annotate(
+            disbursed_total=models.functions.Coalesce(
+                Sum("disbursements__amount"), models.Value(0)
+            )
+        )
+
+
+class GrantStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Diusulkan")
+    NEEDS_REVISION = "needs_revision", _("Perlu perbaikan")
+    VERIFIED = "verified", _("Terverifikasi")
+    APPROVED = "approved", _("Disetujui")
+    DISBURSED = "disbursed", _("Disalurkan")
+    REFUND_DUE = "refund_due", _("Wajib setor kembali")
+    CLOSED = "closed", _("Selesai")
+    REJECTED = "rejected", _("Ditolak")
+
+
+class Grant(TimeStampedModel):
+    Status = GrantStatus
+
+    # The workflow of DESIGN.md, "Grant workflow"; nothing else may change a status.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.PROPOSED: frozenset(
+            {Status.VERIFIED, Status.NEEDS_REVISION, Status.REJECTED}
+        ),
+        Status.NEEDS_REVISION: frozenset({Status.PROPOSED, Status.REJECTED}),
+        Status.VERIFIED: frozenset(
+            {Status.APPROVED, Status.NEEDS_REVISION, Status.REJECTED}
+        ),
+        Status.APPROVED: frozenset({Status.DISBURSED}),
+        Status.DISBURSED: frozenset({Status.CLOSED, Status.REFUND_DUE}),
+        Status.REFUND_DUE: frozenset({Status.CLOSED}),
+        Status.CLOSED: frozenset(),
+        Status.REJECTED: frozenset(),
+    }
+    AIDED_STATUSES = (Status.DISBURSED, Status.REFUND_DUE, Status.CLOSED)
+    COMMITTED_STATUSES = (Status.APPROVED, *AIDED_STATUSES)
+
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        verbose_name=_("program"),
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="grants",
+        verbose_name=_("lembaga"),
+    )
+    amount = models.BigIntegerField(
+        _("nilai bantuan (Rp)"), help_text=_("Dalam rupiah penuh, tanpa sen.")
+    )
+    purpose = models.TextField(_("peruntukan"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PROPOSED
+    )
+    checklist_results = models.JSONField(
+        _("hasil verifikasi dokumen"), default=dict, blank=True
+    )
+    decree_number = models.CharField(
+        _("nomor SK penetapan"), max_length=100, blank=True
+    )
+    decree_date = models.DateField(_("tanggal SK penetapan"), null=True, blank=True)
+    nphd_number = models.CharField(_("nomor NPHD"), max_length=100, blank=True)
+    nphd_date = models.DateField(_("tanggal NPHD"), null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposed_grants",
+        verbose_name=_("diusulkan oleh"),
+    )
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bantuan")
+        verbose_name_plural = _("bantuan")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            choices_check("status", GrantStatus, "grant_status_valid"),
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="grant_amount_positive",
+                violation_error_message=_("Nilai bantuan harus lebih dari nol."),
+            ),
+            models.UniqueConstraint(
+                fields=["program", "institution"],
+                name="unique_grant_per_program_institution",
+                violation_error_message=_(
+                    "Lembaga ini sudah tercatat dalam program tersebut."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(
+                    status__in=["approved", "disbursed", "refund_due", "closed"]
+                )
+                | ~Q(decree_number=""),
+                name="grant_approved_has_decree",
+                violation_error_message=_(
+                    "Bantuan yang disetujui harus memiliki nomor SK penetapan."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="grant_status"),
+        ]
+        permissions = [
+            ("propose_grant", _("Dapat mengusulkan bantuan")),
+            ("verify_grant", _("Dapat memverifikasi bantuan")),
+            ("approve_grant", _("Dapat menyetujui bantuan")),
+            ("disburse_grant", _("Dapat mencatat penyaluran bantuan")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} - {self.program}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:grants_grant_change", args=[self.pk])
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS[self.status]
+
+    @property
+    def is_aided(self) -> bool:
+        return self.status in self.AIDED_STATUSES
+
+    def disbursed_amount(self) -> int:
+        return self.disbursements.aggregate(total=Sum("amount"))["total"] or 0
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit rows are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit rows are append-only.")
+
+
+class GrantEvent(models.Model):
+    """One status change of a grant: never edited, never deleted."""
+
+    grant = models.ForeignKey(
+        Grant,
+        on_delete=models.PROTECT,
+        related_name="events",
+        verbose_name=_("bantuan"),
+    )
+    from_status = models.CharField(
+        _("dari status"), max_length=20, choices=GrantStatus.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("ke status"), max_length=20, choices=GrantStatus.choices
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grant_events",
+        verbose_name=_("oleh"),
+    )
+    note = models.TextField(_("catatan"), blank=True)
+    created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("riwayat status bantuan")
+        verbose_name_plural = _("riwayat status bantuan")
+        ordering = ["grant", "created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_status="") | Q(from_status__in=GrantStatus.values),
+                name="grant_event_from_status_valid",
+            ),
+            choices_check("to_status", GrantStatus, "grant_event_to_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grant_id}: {self.from_status or '-'} -> {self.to_status}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit rows are append-only.")
+
+
+class Disbursement(models.Model):
+    grant = models.ForeignKey(
+        Grant,
+        on_delete=models.PROTECT,
+        related_name="disbursements",
+        verbose_name=_("bantuan"),
+    )
+    paid_on = models.DateField(_("tanggal salur"))
+    amount = models.BigIntegerField(_("jumlah (Rp)"))
+    transfer_reference = models.CharField(
+        _("nomor bukti transfer"), max_length=100, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
+    created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("penyaluran")
+        verbose_name_plural = _("penyaluran")
+        ordering = ["grant", "paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="disbursement_amount_positive",
+                violation_error_message=_("Jumlah penyaluran harus lebih dari nol."),
+            ),
+            models.UniqueConstraint(
+                fields=["transfer_reference"],
+                condition=~Q(transfer_reference=""),
+                name="unique_transfer_reference",
+                violation_error_message=_("Nomor bukti transfer ini sudah tercatat."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grant} - {self.paid_on:%d/%m/%Y}"
+
+
+class LpjStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Diterima, belum diperiksa")
+    NEEDS_REVISION = "needs_revision", _("Perlu perbaikan")
+    ACCEPTED = "accepted", _("Diterima")
+
+
+class AccountabilityReport(TimeStampedModel):
+    """The grantee's LPJ: how the money was used, and any refund owed."""
+
+    Status = LpjStatus
+
+    grant = models.OneToOneField(
+        Grant,
+        on_delete=models.PROTECT,
+        related_name="accountability_report",
+        verbose_name=_("bantuan"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
+    )
+    submitted_on = models.DateField(_("tanggal diterima"))
+    amount_spent = models.BigIntegerField(_("dana terpakai (Rp)"), default=0)
+    refund_amount = models.BigIntegerField(_("sisa dana disetor (Rp)"), default=0)
+    refund_reference = models.CharField(
+        _("nomor bukti setor"), max_length=100, blank=True
+    )
+    refunded_on = models.DateField(_("tanggal setor"), null=True, blank=True)
+    has_usage_report = models.BooleanField(_("laporan penggunaan dana"), default=False)
+    has_signed_statement = models.BooleanField(_("SPTJ ditandatangani"), default=False)
+    has_receipts = models.BooleanField(_("bukti pengeluaran"), default=False)
+    note = models.TextField(_("catatan"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diperiksa oleh"),
+    )
+    reviewed_at = models.DateTimeField(_("waktu diperiksa"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("LPJ")
+        verbose_name_plural = _("LPJ")
+        ordering = ["-submitted_on"]
+        constraints = [
+            choices_check("status", LpjStatus, "lpj_status_valid"),
+            models.CheckConstraint(
+                condition=Q(amount_spent__gte=0) & Q(refund_amount__gte=0),
+                name="lpj_amounts_not_negative",
+                violation_error_message=_("Jumlah tidak boleh negatif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_on__isnull=True) | ~Q(refund_reference=""),
+                name="lpj_refund_has_reference",
+                violation_error_message=_(
+                    "Setoran kembali harus disertai nomor bukti setor."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("LPJ %(grant)s") % {"grant": self.grant}
+
+    def clean(self):
+        super().clean()
+        if self.grant_id and self.amount_spent + self.refund_amount > self.grant.amount:
+            raise ValidationError(
+                _("Dana terpakai dan sisa dana melebihi nilai bantuan.")
+            )
