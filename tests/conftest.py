@@ -1,0 +1,36 @@
+import os
+
+import pytest
+from django.db import connection
+
+# CI sets this: a test that would skip for want of a tool (PostgreSQL, Chromium)
+# fails instead, so nothing is skipped silently.
+STRICT = os.environ.get("BANSOS_NO_SKIP") == "1"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if STRICT and report.skipped:
+        reason = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
+        report.outcome = "failed"
+        report.longrepr = f"BANSOS_NO_SKIP=1 forbids skipping: {reason}"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.get_closest_marker("postgresql") and connection.vendor != "postgresql":
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs PostgreSQL (row locks); set DATABASE_URL=postgres://..."
+                )
+            )
+
+
+@pytest.fixture
+def regions(db):
+    """The province's official regions, as `make run` loads them."""
+    from institutions.regions import load_regions
+
+    load_regions("75")

@@ -1,0 +1,191 @@
+"""factory_boy factories; a Trait per grant status, as in Hypha."""
+
+import datetime
+
+import factory
+from django.contrib.auth.models import Group, User
+
+from grants.models import Disbursement, Grant, GrantEvent, Program
+from institutions.models import (
+    Beneficiary,
+    District,
+    Institution,
+    Participant,
+    Regency,
+    Speaker,
+    TrainingEvent,
+    Village,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name", locale="id_ID")
+    password = factory.django.Password("rahasia-uji-123")
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs) -> None:
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+class RegencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Regency
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"99.{n % 100:02d}")
+    name = factory.LazyAttribute(lambda o: f"Kabupaten Uji {o.code}")
+    kind = Regency.Kind.KABUPATEN
+
+
+class DistrictFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = District
+        django_get_or_create = ("code",)
+
+    regency = factory.SubFactory(RegencyFactory)
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.regency.code}.{n % 100:02d}")
+    name = factory.LazyAttribute(lambda o: f"Kecamatan {o.code}")
+
+
+class VillageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Village
+        django_get_or_create = ("code",)
+
+    district = factory.SubFactory(DistrictFactory)
+    code = factory.LazyAttributeSequence(
+        lambda o, n: f"{o.district.code}.{2001 + n % 1000:04d}"
+    )
+    name = factory.LazyAttribute(lambda o: f"Desa {o.code}")
+    kind = Village.Kind.DESA
+
+
+class InstitutionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Institution
+
+    kind = Institution.Kind.WKSBM
+    wksbm_type = factory.LazyAttribute(
+        lambda o: (
+            Institution.WksbmType.MAJELIS_TAKLIM
+            if o.kind == Institution.Kind.WKSBM
+            else ""
+        )
+    )
+    name = factory.Sequence(lambda n: f"Majelis Taklim Uji {n}")
+    village = factory.SubFactory(VillageFactory)
+    leader_name = factory.Faker("name", locale="id_ID")
+
+    class Params:
+        karang_taruna = factory.Trait(
+            kind=Institution.Kind.KARANG_TARUNA,
+            name=factory.Sequence(lambda n: f"Karang Taruna Uji {n}"),
+        )
+        lksa = factory.Trait(
+            kind=Institution.Kind.LKSA,
+            name=factory.Sequence(lambda n: f"LKSA Uji {n}"),
+            permit_number=factory.Sequence(lambda n: f"IZN/{n}/2023"),
+            permit_expires_on=datetime.date(2099, 12, 31),
+            accreditation=Institution.Accreditation.B,
+            accreditation_expires_on=datetime.date(2099, 12, 31),
+        )
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Program
+
+    year = 2024
+    name = factory.Sequence(lambda n: f"Bantuan Sosial Lembaga Uji {n}")
+    budget_ceiling = 1_000_000_000
+    checklist = factory.LazyFunction(lambda: ["Proposal", "KTP ketua"])
+
+
+class GrantFactory(factory.django.DjangoModelFactory):
+    """A grant row in a given status, written directly (no service, no events)."""
+
+    class Meta:
+        model = Grant
+
+    program = factory.SubFactory(ProgramFactory)
+    institution = factory.SubFactory(InstitutionFactory)
+    amount = 10_000_000
+    status = Grant.Status.PROPOSED
+
+    class Params:
+        verified = factory.Trait(status=Grant.Status.VERIFIED)
+        approved = factory.Trait(
+            status=Grant.Status.APPROVED,
+            decree_number="SK/UJI/1",
+            decree_date=datetime.date(2024, 3, 1),
+        )
+        disbursed = factory.Trait(
+            status=Grant.Status.DISBURSED,
+            decree_number="SK/UJI/1",
+            decree_date=datetime.date(2024, 3, 1),
+        )
+        rejected = factory.Trait(status=Grant.Status.REJECTED)
+
+
+class GrantEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GrantEvent
+
+    grant = factory.SubFactory(GrantFactory)
+    from_status = ""
+    to_status = Grant.Status.PROPOSED
+
+
+class DisbursementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Disbursement
+
+    grant = factory.SubFactory(GrantFactory, disbursed=True)
+    paid_on = datetime.date(2024, 6, 1)
+    amount = factory.LazyAttribute(lambda o: o.grant.amount)
+
+
+class BeneficiaryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Beneficiary
+
+    # 75.02.01, born 05/08/1990 (a woman: day + 40), serial from the sequence.
+    nik = factory.Sequence(lambda n: f"750201450890{n + 1:04d}")
+    name = factory.Faker("name", locale="id_ID")
+    category = Beneficiary.Category.ELDERLY
+    village = factory.SubFactory(VillageFactory)
+
+
+class TrainingEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TrainingEvent
+
+    title = factory.Sequence(lambda n: f"Bimtek Uji {n}")
+    start_date = datetime.date(2024, 8, 1)
+    end_date = datetime.date(2024, 8, 1)
+    venue = "Aula Dinas Sosial"
+    regency = factory.SubFactory(RegencyFactory)
+
+
+class SpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Speaker
+
+    event = factory.SubFactory(TrainingEventFactory)
+    name = factory.Sequence(lambda n: f"Narasumber {n}")
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    event = factory.SubFactory(TrainingEventFactory)
+    institution = factory.SubFactory(InstitutionFactory)
+    person_name = factory.Sequence(lambda n: f"Peserta {n}")
