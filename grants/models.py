@@ -7,7 +7,12 @@ from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from institutions.models import Institution, TimeStampedModel, choices_check
+from institutions.models import (
+    Institution,
+    TimeStampedModel,
+    choices_check,
+    regency_scope,
+)
 
 
 def default_checklist() -> list[str]:
@@ -132,6 +137,12 @@ class GrantQuerySet(models.QuerySet):
 
     def in_regency(self, regency_code: str):
         return self.filter(institution__village__district__regency_id=regency_code)
+
+    def visible_to(self, user):
+        scope = regency_scope(user)
+        if scope is None:
+            return self
+        return self.filter(institution__village__district__regency_id__in=scope)
 
     def with_disbursed_total(self):
         return self.annotate(

@@ -142,6 +142,12 @@ class InstitutionQuerySet(models.QuerySet):
     def with_region(self):
         return self.select_related("village__district__regency")
 
+    def visible_to(self, user):
+        scope = regency_scope(user)
+        if scope is None:
+            return self
+        return self.filter(village__district__regency_id__in=scope)
+
 
 class InstitutionKind(models.TextChoices):
     WKSBM = "wksbm", _("WKSBM")
@@ -544,3 +550,49 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_name} ({self.institution})"
+
+
+# Staff ------------------------------------------------------------------------
+
+
+class StaffProfile(models.Model):
+    """What part of the province a member of staff works on."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=_("pengguna"),
+    )
+    regencies = models.ManyToManyField(
+        Regency,
+        blank=True,
+        related_name="staff_profiles",
+        verbose_name=_("wilayah kerja"),
+        help_text=_(
+            "Kosongkan untuk seluruh provinsi; isi untuk membatasi pengguna pada "
+            "kabupaten/kota tertentu."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("profil petugas")
+        verbose_name_plural = _("profil petugas")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+def regency_scope(user) -> frozenset[str] | None:
+    """The regency codes a user may see, or None for the whole province."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_regency_scope", False)
+    if cached is not False:
+        return cached
+    codes = frozenset(
+        Regency.objects.filter(staff_profiles__user=user).values_list("code", flat=True)
+    )
+    scope = codes or None
+    user._regency_scope = scope
+    return scope
