@@ -144,6 +144,14 @@ class GrantQuerySet(models.QuerySet):
             return self
         return self.filter(institution__village__district__regency_id__in=scope)
 
+    def overdue_lpj(self, today: datetime.date):
+        """Disbursed grants whose LPJ is past due and not handed in."""
+        return self.filter(
+            status=GrantStatus.DISBURSED,
+            program__lpj_due_date__lt=today,
+            accountability_report__isnull=True,
+        )
+
     def with_disbursed_total(self):
         return self.annotate(
             disbursed_total=models.functions.Coalesce(

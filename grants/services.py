@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from institutions.models import Institution
 
-from .models import Disbursement, Grant, GrantEvent, Program
+from .models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
 
 Status = Grant.Status
 
@@ -105,6 +106,16 @@ def rupiah(amount: int) -> str:
 
 def _require_perm(user: AbstractBaseUser, perm: str) -> None:
     if not user.has_perm(f"grants.{perm}"):
+        raise NotAllowed(_(MSG_NO_PERMISSION))
+
+
+def _is_checker(user: AbstractBaseUser) -> bool:
+    """Verifiers and approvers may send a proposal back or turn it down."""
+    return user.has_perm("grants.verify_grant") or user.has_perm("grants.approve_grant")
+
+
+def _require_checker(user: AbstractBaseUser) -> None:
+    if not _is_checker(user):
         raise NotAllowed(_(MSG_NO_PERMISSION))
 
 
@@ -199,15 +210,7 @@ def check_eligibility(
 
 
 def _has_overdue_lpj(institution: Institution, today: datetime.date) -> bool:
-    return (
-        Grant.objects.with_status(Status.DISBURSED)
-        .filter(
-            institution=institution,
-            program__lpj_due_date__lt=today,
-            accountability_report__isnull=True,
-        )
-        .exists()
-    )
+    return Grant.objects.overdue_lpj(today).filter(institution=institution).exists()
 
 
 @transaction.atomic
@@ -282,7 +285,7 @@ def return_grant(
     expected_status: str | None = None,
 ) -> Grant:
     """Send a proposal back to the operator for revision, saying why."""
-    _require_perm(by, "verify_grant")
+    _require_checker(by)
     if not note.strip():
         raise GrantError(_(MSG_REASON_REQUIRED))
     grant = _lock(grant, expected_status)
@@ -324,8 +327,7 @@ def reject_grant(
     expected_status: str | None = None,
 ) -> Grant:
     """Turn a proposal down for good, with the reason on record."""
-    if not (by.has_perm("grants.verify_grant") or by.has_perm("grants.approve_grant")):
-        raise NotAllowed(_(MSG_NO_PERMISSION))
+    _require_checker(by)
     if not reason.strip():
         raise GrantError(_(MSG_REASON_REQUIRED))
     grant = _lock(grant, expected_status)
@@ -412,3 +414,128 @@ def record_disbursement(
     if amount == room:
         _move(grant, Status.DISBURSED, by=by, note=note)
     return disbursement
+
+
+MSG_LPJ_EXISTS = gettext_noop("LPJ bantuan ini sudah tercatat.")
+MSG_LPJ_NOT_DUE = gettext_noop("LPJ hanya dicatat untuk bantuan yang sudah disalurkan.")
+MSG_LPJ_EXCEEDS = gettext_noop("Dana terpakai dan sisa dana melebihi nilai bantuan.")
+MSG_LPJ_NOT_PENDING = gettext_noop("LPJ ini sudah diperiksa.")
+
+
+@transaction.atomic
+def record_lpj(
+    grant: Grant,
+    *,
+    by: AbstractBaseUser,
+    submitted_on: datetime.date,
+    amount_spent: int,
+    refund_amount: int = 0,
+    has_usage_report: bool = False,
+    has_signed_statement: bool = False,
+    has_receipts: bool = False,
+    note: str = "",
+) -> AccountabilityReport:
+    """Record the LPJ a grantee handed in."""
+    _require_perm(by, "add_accountabilityreport")
+    grant = _lock(grant, None)
+    if grant.status != Status.DISBURSED:
+        raise InvalidTransition(_(MSG_LPJ_NOT_DUE))
+    if AccountabilityReport.objects.filter(grant=grant).exists():
+        raise GrantError(_(MSG_LPJ_EXISTS))
+    if (
+        amount_spent < 0
+        or refund_amount < 0
+        or amount_spent + refund_amount > grant.amount
+    ):
+        raise GrantError(_(MSG_LPJ_EXCEEDS))
+    return AccountabilityReport.objects.create(
+        grant=grant,
+        submitted_on=submitted_on,
+        amount_spent=amount_spent,
+        refund_amount=refund_amount,
+        has_usage_report=has_usage_report,
+        has_signed_statement=has_signed_statement,
+        has_receipts=has_receipts,
+        note=note,
+        recorded_by=by,
+    )
+
+
+@transaction.atomic
+def review_lpj(
+    report: AccountabilityReport, *, by: AbstractBaseUser, accept: bool, note: str = ""
+) -> AccountabilityReport:
+    """Accept an LPJ (closing the grant, or asking for the refund) or send it back."""
+    _require_perm(by, "verify_grant")
+    report = AccountabilityReport.objects.select_for_update().get(pk=report.pk)
+    if report.status == AccountabilityReport.Status.ACCEPTED:
+        raise GrantError(_(MSG_LPJ_NOT_PENDING))
+    if not accept and not note.strip():
+        raise GrantError(_(MSG_REASON_REQUIRED))
+    report.status = (
+        AccountabilityReport.Status.ACCEPTED
+        if accept
+        else AccountabilityReport.Status.NEEDS_REVISION
+    )
+    report.reviewed_by = by
+    report.reviewed_at = timezone.now()
+    if note:
+        report.note = f"{report.note}\n{note}".strip()
+    report.save(
+        update_fields=["status", "reviewed_by", "reviewed_at", "note", "updated_at"]
+    )
+    if accept:
+        grant = _lock(report.grant, Status.DISBURSED)
+        to = Status.REFUND_DUE if report.refund_amount > 0 else Status.CLOSED
+        _move(grant, to, by=by, note=note or _("LPJ diterima."))
+    return report
+
+
+@transaction.atomic
+def record_refund(
+    grant: Grant,
+    *,
+    by: AbstractBaseUser,
+    refunded_on: datetime.date,
+    refund_reference: str,
+    expected_status: str | None = None,
+) -> Grant:
+    """Record the deposit of unspent money, which closes the grant."""
+    _require_perm(by, "disburse_grant")
+    if not refund_reference.strip():
+        raise GrantError(_(MSG_REASON_REQUIRED))
+    grant = _lock(grant, expected_status)
+    report = AccountabilityReport.objects.select_for_update().get(grant=grant)
+    report.refunded_on = refunded_on
+    report.refund_reference = refund_reference.strip()
+    report.save(update_fields=["refunded_on", "refund_reference", "updated_at"])
+    return _move(
+        grant,
+        Status.CLOSED,
+        by=by,
+        note=_("Sisa dana disetor, bukti %(ref)s.") % {"ref": report.refund_reference},
+    )
+
+
+def available_actions(grant: Grant, user: AbstractBaseUser) -> list[str]:
+    """The workflow actions this user may take on this grant now."""
+    own = grant.proposed_by_id is not None and grant.proposed_by_id == user.pk
+    status = grant.status
+    actions = []
+    if status == Status.NEEDS_REVISION and user.has_perm("grants.propose_grant"):
+        actions.append("resubmit")
+    if status == Status.PROPOSED and user.has_perm("grants.verify_grant") and not own:
+        actions += ["verify", "return"]
+    if status == Status.VERIFIED and user.has_perm("grants.approve_grant") and not own:
+        actions += ["approve", "return"]
+    if (
+        status in (Status.PROPOSED, Status.NEEDS_REVISION, Status.VERIFIED)
+        and _is_checker(user)
+        and not own
+    ):
+        actions.append("reject")
+    if status == Status.APPROVED and user.has_perm("grants.disburse_grant"):
+        actions.append("disburse")
+    if status == Status.REFUND_DUE and user.has_perm("grants.disburse_grant"):
+        actions.append("refund")
+    return actions

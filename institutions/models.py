@@ -408,6 +408,12 @@ class BeneficiaryEnrollment(models.Model):
 # Training events -------------------------------------------------------------
 
 
+class TrainingEventQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        scope = regency_scope(user)
+        return self if scope is None else self.filter(regency_id__in=scope)
+
+
 class TrainingKind(models.TextChoices):
     BIMTEK = "bimtek", _("Bimbingan teknis (Bimtek)")
     SOSIALISASI = "sosialisasi", _("Sosialisasi")
@@ -440,6 +446,8 @@ class TrainingEvent(TimeStampedModel):
         _("penyelenggara"), max_length=255, default="Dinas Sosial Provinsi Gorontalo"
     )
     notes = models.TextField(_("catatan"), blank=True)
+
+    objects = TrainingEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("kegiatan Bimtek")

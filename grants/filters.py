@@ -1,0 +1,112 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from institutions.models import District, Institution, Regency
+
+from .models import Grant, Program
+
+
+class GrantFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Cari"),
+        method="search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("nama lembaga")}
+        ),
+    )
+    tahun = django_filters.NumberFilter(field_name="program__year", label=_("Tahun"))
+    program = django_filters.ModelChoiceFilter(
+        label=_("Program"), queryset=Program.objects.order_by("-year", "name")
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=Grant.Status.choices,
+        widget=forms.SelectMultiple(attrs={"size": 3}),
+    )
+    jenis = django_filters.ChoiceFilter(
+        field_name="institution__kind",
+        label=_("Jenis"),
+        choices=Institution.Kind.choices,
+    )
+    kabupaten = django_filters.ModelChoiceFilter(
+        field_name="institution__village__district__regency",
+        label=_("Kabupaten/kota"),
+        queryset=Regency.objects.all(),
+    )
+    kecamatan = django_filters.ModelChoiceFilter(
+        field_name="institution__village__district",
+        label=_("Kecamatan"),
+        queryset=District.objects.all(),
+        widget=forms.HiddenInput,
+    )
+    urut = django_filters.OrderingFilter(
+        label=_("Urutkan"),
+        fields=(
+            ("institution__name", "lembaga"),
+            ("program__year", "tahun"),
+            ("amount", "nilai"),
+            ("status", "status"),
+            ("updated_at", "diubah"),
+        ),
+        field_labels={
+            "institution__name": _("Lembaga"),
+            "program__year": _("Tahun"),
+            "amount": _("Nilai"),
+            "status": _("Status"),
+            "updated_at": _("Terakhir diubah"),
+        },
+    )
+
+    class Meta:
+        model = Grant
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        return queryset.filter(
+            Q(institution__name__icontains=value)
+            | Q(institution__registration_number__icontains=value)
+        )
+
+
+class LpjFilter(django_filters.FilterSet):
+    STATES = [
+        ("belum", _("Belum diserahkan")),
+        ("terlambat", _("Terlambat")),
+        ("diperiksa", _("Menunggu pemeriksaan")),
+        ("perbaikan", _("Perlu perbaikan")),
+        ("diterima", _("Diterima")),
+        ("setor", _("Wajib setor kembali")),
+    ]
+
+    q = django_filters.CharFilter(
+        label=_("Cari"), field_name="institution__name", lookup_expr="icontains"
+    )
+    tahun = django_filters.NumberFilter(field_name="program__year", label=_("Tahun"))
+    kabupaten = django_filters.ModelChoiceFilter(
+        field_name="institution__village__district__regency",
+        label=_("Kabupaten/kota"),
+        queryset=Regency.objects.all(),
+    )
+    keadaan = django_filters.ChoiceFilter(
+        label=_("Keadaan LPJ"), choices=STATES, method="filter_state"
+    )
+
+    class Meta:
+        model = Grant
+        fields: list[str] = []
+
+    def filter_state(self, queryset, name, value):
+        today = timezone.localdate()
+        no_report = Q(accountability_report__isnull=True, status=Grant.Status.DISBURSED)
+        conditions = {
+            "belum": no_report,
+            "terlambat": no_report & Q(program__lpj_due_date__lt=today),
+            "diperiksa": Q(accountability_report__status="submitted"),
+            "perbaikan": Q(accountability_report__status="needs_revision"),
+            "diterima": Q(accountability_report__status="accepted"),
+            "setor": Q(status=Grant.Status.REFUND_DUE),
+        }
+        return queryset.filter(conditions[value])

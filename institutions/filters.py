@@ -1,0 +1,138 @@
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import District, Institution, Regency, TrainingEvent, Village
+from .queries import with_document_expired, with_lpj_overdue
+
+YES_NO = [("", _("Semua")), ("1", _("Ya")), ("0", _("Tidak"))]
+
+
+class RegionFilterMixin:
+    """Lists districts and villages only inside the chosen regency/district."""
+
+    def narrow_region_choices(self) -> None:
+        regency = self.data.get("kabupaten")
+        district = self.data.get("kecamatan")
+        self.filters["kecamatan"].queryset = District.objects.filter(
+            regency_id=regency or None
+        )
+        self.filters["desa"].queryset = Village.objects.filter(
+            district_id=district or None
+        )
+
+
+class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Cari"),
+        method="search",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("nama, nomor register, NPWP")}
+        ),
+    )
+    jenis = django_filters.ChoiceFilter(
+        field_name="kind", label=_("Jenis"), choices=Institution.Kind.choices
+    )
+    kabupaten = django_filters.ModelChoiceFilter(
+        field_name="village__district__regency",
+        label=_("Kabupaten/kota"),
+        queryset=Regency.objects.all(),
+        widget=forms.Select(
+            attrs={
+                "data-chain-child": "id_kecamatan",
+                "data-chain-url": "/wilayah/kecamatan/",
+            }
+        ),
+    )
+    kecamatan = django_filters.ModelChoiceFilter(
+        field_name="village__district",
+        label=_("Kecamatan"),
+        queryset=District.objects.none(),
+        widget=forms.Select(
+            attrs={"data-chain-child": "id_desa", "data-chain-url": "/wilayah/desa/"}
+        ),
+    )
+    desa = django_filters.ModelChoiceFilter(
+        field_name="village", label=_("Desa/kelurahan"), queryset=Village.objects.none()
+    )
+    aktif = django_filters.ChoiceFilter(
+        label=_("Aktif"),
+        choices=YES_NO[1:],
+        method="filter_active",
+        empty_label=_("Semua"),
+    )
+    dokumen_kedaluwarsa = django_filters.ChoiceFilter(
+        label=_("Dokumen kedaluwarsa"),
+        choices=YES_NO[1:],
+        method="filter_document_expired",
+        empty_label=_("Semua"),
+    )
+    lpj_terlambat = django_filters.ChoiceFilter(
+        label=_("LPJ terlambat"),
+        choices=YES_NO[1:],
+        method="filter_lpj_overdue",
+        empty_label=_("Semua"),
+    )
+    urut = django_filters.OrderingFilter(
+        label=_("Urutkan"),
+        fields=(
+            ("name", "nama"),
+            ("kind", "jenis"),
+            ("village__name", "desa"),
+            ("created_at", "dibuat"),
+        ),
+        field_labels={
+            "name": _("Nama"),
+            "kind": _("Jenis"),
+            "village__name": _("Desa/kelurahan"),
+            "created_at": _("Tanggal dicatat"),
+        },
+    )
+
+    class Meta:
+        model = Institution
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.narrow_region_choices()
+
+    def search(self, queryset, name, value):
+        digits = "".join(ch for ch in value if ch.isdigit())
+        condition = Q(name__icontains=value) | Q(registration_number__icontains=value)
+        if len(digits) >= 4:
+            condition |= Q(npwp__contains=digits)
+        return queryset.filter(condition)
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(active=value == "1")
+
+    def filter_document_expired(self, queryset, name, value):
+        expired = with_document_expired(queryset)
+        return (
+            expired if value == "1" else queryset.exclude(pk__in=expired.values("pk"))
+        )
+
+    def filter_lpj_overdue(self, queryset, name, value):
+        overdue = with_lpj_overdue(queryset)
+        return (
+            overdue if value == "1" else queryset.exclude(pk__in=overdue.values("pk"))
+        )
+
+
+class TrainingEventFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Cari"), field_name="title", lookup_expr="icontains"
+    )
+    tahun = django_filters.NumberFilter(field_name="start_date__year", label=_("Tahun"))
+    kabupaten = django_filters.ModelChoiceFilter(
+        field_name="regency", label=_("Kabupaten/kota"), queryset=Regency.objects.all()
+    )
+    jenis = django_filters.ChoiceFilter(
+        field_name="kind", label=_("Jenis"), choices=TrainingEvent.Kind.choices
+    )
+
+    class Meta:
+        model = TrainingEvent
+        fields: list[str] = []

@@ -1,0 +1,48 @@
+"""Read-side queries for institutions."""
+
+import datetime
+from difflib import SequenceMatcher
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from .models import Institution, Village
+from .text import normalize_name
+
+SIMILARITY_THRESHOLD = 0.8
+
+
+def similar_institutions(kind: str, name: str, village: Village) -> list[Institution]:
+    """Institutions of a kind in a village whose name looks like this one."""
+    key = normalize_name(name)
+    candidates = Institution.objects.filter(kind=kind, village=village).only(
+        "pk", "name", "name_key", "kind", "village"
+    )
+    return [
+        institution
+        for institution in candidates
+        if key in institution.name_key
+        or institution.name_key in key
+        or SequenceMatcher(None, key, institution.name_key).ratio()
+        >= SIMILARITY_THRESHOLD
+    ]
+
+
+def with_document_expired(
+    queryset: QuerySet, today: datetime.date | None = None
+) -> QuerySet:
+    """Institutions whose operating permit or accreditation has lapsed."""
+    today = today or datetime.date.today()
+    return queryset.filter(
+        Q(permit_expires_on__lt=today) | Q(accreditation_expires_on__lt=today)
+    )
+
+
+def with_lpj_overdue(
+    queryset: QuerySet, today: datetime.date | None = None
+) -> QuerySet:
+    """Institutions holding a disbursed grant whose LPJ is late."""
+    from grants.models import Grant
+
+    today = today or datetime.date.today()
+    overdue = Grant.objects.overdue_lpj(today).filter(institution=OuterRef("pk"))
+    return queryset.filter(Exists(overdue))

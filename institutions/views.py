@@ -1,0 +1,158 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.translation import gettext as _
+from django.views.generic import CreateView, DetailView, UpdateView
+from django_filters.views import FilterView
+
+from grants.models import GrantEvent
+
+from .access import StaffPermissionMixin, visible_regencies
+from .audit import history, record_change
+from .filters import InstitutionFilter, TrainingEventFilter
+from .forms import InstitutionForm
+from .models import District, Institution, Participant, TrainingEvent, Village
+
+
+class InstitutionListView(StaffPermissionMixin, FilterView):
+    permission_required = "institutions.view_institution"
+    filterset_class = InstitutionFilter
+    template_name = "institutions/institution_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            Institution.objects.visible_to(self.request.user)
+            .with_region()
+            .order_by("name", "pk")
+        )
+
+
+class InstitutionDetailView(StaffPermissionMixin, DetailView):
+    permission_required = "institutions.view_institution"
+    template_name = "institutions/institution_detail.html"
+
+    def get_queryset(self):
+        return Institution.objects.visible_to(self.request.user).with_region()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        institution = self.object
+        grants = list(
+            institution.grants.select_related("program", "accountability_report")
+            .with_disbursed_total()
+            .order_by("-program__year")
+        )
+        context["grants"] = grants
+        context["trainings"] = Participant.objects.filter(
+            institution=institution
+        ).select_related("event")
+        context["history"] = history(institution)[:50]
+        context["grant_events"] = (
+            GrantEvent.objects.filter(grant__institution=institution)
+            .select_related("actor", "grant__program")
+            .order_by("-created_at")[:50]
+        )
+        return context
+
+
+class InstitutionFormMixin:
+    model = Institution
+    form_class = InstitutionForm
+    template_name = "institutions/institution_form.html"
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.fields["regency"].queryset = visible_regencies(self.request.user)
+        return form
+
+
+class InstitutionCreateView(StaffPermissionMixin, InstitutionFormMixin, CreateView):
+    permission_required = "institutions.add_institution"
+
+    def form_valid(self, form):
+        form.instance.created_by = self.request.user
+        response = super().form_valid(form)
+        record_change(self.request.user, self.object, created=True)
+        messages.success(
+            self.request, _("Lembaga %(name)s dicatat.") % {"name": self.object}
+        )
+        return response
+
+    def get_success_url(self):
+        return reverse("institutions:detail", args=[self.object.pk])
+
+
+class InstitutionUpdateView(StaffPermissionMixin, InstitutionFormMixin, UpdateView):
+    permission_required = "institutions.change_institution"
+
+    def get_queryset(self):
+        return Institution.objects.visible_to(self.request.user)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        changed = [f for f in form.changed_data if f not in ("regency", "district")]
+        if changed:
+            record_change(
+                self.request.user, self.object, created=False, changed_fields=changed
+            )
+        messages.success(self.request, _("Perubahan disimpan."))
+        return response
+
+    def get_success_url(self):
+        return reverse("institutions:detail", args=[self.object.pk])
+
+
+def _options(rows, placeholder: str) -> HttpResponse:
+    html = format_html_join(
+        "", '<option value="{}">{}</option>', ((row.code, row.name) for row in rows)
+    )
+    return HttpResponse(f'<option value="">{placeholder}</option>{html}')
+
+
+@login_required
+def district_options(request):
+    """`<option>`s of the districts of a regency, for the chained selects."""
+    rows = District.objects.filter(regency_id=request.GET.get("parent") or None)
+    return _options(rows, "---------")
+
+
+@login_required
+def village_options(request):
+    """`<option>`s of the villages of a district, for the chained selects."""
+    rows = Village.objects.filter(district_id=request.GET.get("parent") or None)
+    return _options(rows, "---------")
+
+
+class TrainingEventListView(StaffPermissionMixin, FilterView):
+    permission_required = "institutions.view_trainingevent"
+    filterset_class = TrainingEventFilter
+    template_name = "institutions/trainingevent_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            TrainingEvent.objects.visible_to(self.request.user)
+            .select_related("regency")
+            .order_by("-start_date", "pk")
+        )
+
+
+class TrainingEventDetailView(StaffPermissionMixin, DetailView):
+    permission_required = "institutions.view_trainingevent"
+    template_name = "institutions/trainingevent_detail.html"
+
+    def get_queryset(self):
+        participants = Participant.objects.select_related(
+            "institution__village__district__regency"
+        )
+        return (
+            TrainingEvent.objects.visible_to(self.request.user)
+            .select_related("regency")
+            .prefetch_related(
+                "speakers", Prefetch("participants", queryset=participants)
+            )
+        )
