@@ -110,3 +110,19 @@ class LpjFilter(django_filters.FilterSet):
             "setor": Q(status=Grant.Status.REFUND_DUE),
         }
         return queryset.filter(conditions[value])
+
+
+class ProgramFilter(django_filters.FilterSet):
+    tahun = django_filters.NumberFilter(field_name="year", label=_("Tahun"))
+    jenis_belanja = django_filters.ChoiceFilter(
+        field_name="spending_type",
+        label=_("Jenis belanja"),
+        choices=Program.SpendingType.choices,
+    )
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", label=_("Cari")
+    )
+
+    class Meta:
+        model = Program
+        fields: list[str] = []

@@ -15,7 +15,7 @@ from institutions.audit import history, record_change
 from institutions.models import Institution
 
 from . import services
-from .filters import GrantFilter, LpjFilter
+from .filters import GrantFilter, LpjFilter, ProgramFilter
 from .forms import (
     ApproveForm,
     BulkActionForm,
@@ -36,9 +36,9 @@ from .models import AccountabilityReport, Grant, Program
 
 class ProgramListView(StaffPermissionMixin, FilterView):
     permission_required = "grants.view_program"
+    filterset_class = ProgramFilter
     template_name = "grants/program_list.html"
     paginate_by = 25
-    filterset_fields: list[str] = []
 
     def get_queryset(self):
         committed = Q(grants__status__in=Grant.COMMITTED_STATUSES)

@@ -12,3 +12,6 @@ STORAGES = {
 DATABASES = {
     "default": env.db("DATABASE_URL", default="sqlite:///:memory:"),
 }
+# Tests serve static files through the finders; there is no collected folder.
+STATIC_ROOT = None
+WHITENOISE_AUTOREFRESH = True
