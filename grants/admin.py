@@ -1,0 +1,481 @@
+"""Admin for programmes, grants, their audit trail, payments and LPJ.
+
+A grant's status, its decree and its audit trail only change through the
+workflow services (grants/services.py); the admin shows them read-only. A
+grant added here or imported is proposed through `propose_grant`, the same
+way as on screen.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Q, Sum
+from django.utils.html import format_html_join
+from django.utils.text import capfirst
+from django.utils.translation import gettext as gettext_now
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+
+from institutions.admin import IMPORT_EXPORT_FORMATS, regency_filter
+
+from .fields import RupiahField
+from .models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
+from .money import rupiah
+from .resources import EDITABLE_STATUSES, GrantResource
+from .services import MSG_ALREADY_IN_PROGRAM, check_eligibility, propose_grant
+
+GRANT_REGENCY = "institution__village__district__regency"
+
+
+class RupiahFieldsMixin:
+    """Let money be typed as `10.000.000` or `Rp10.000.000`."""
+
+    # Field name -> smallest amount allowed.
+    rupiah_fields: dict[str, int] = {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.rupiah_fields:
+            return RupiahField(
+                label=capfirst(db_field.verbose_name),
+                help_text=db_field.help_text,
+                min_value=self.rupiah_fields[db_field.name],
+                initial=db_field.get_default() if db_field.has_default() else None,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    view_on_site = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Programmes -------------------------------------------------------------------
+
+
+@admin.register(Program)
+class ProgramAdmin(RupiahFieldsMixin, admin.ModelAdmin):
+    rupiah_fields = {"budget_ceiling": 1}
+    list_display = [
+        "name",
+        "id",
+        "year",
+        "spending_type",
+        "ceiling_display",
+        "committed_display",
+        "decree_number",
+        "lpj_due_date",
+    ]
+    list_filter = ["year", "spending_type"]
+    search_fields = ["name", "decree_number"]
+    ordering = ["-year", "name"]
+    list_per_page = 50
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["year", "name", "spending_type", "budget_ceiling"]}),
+        (
+            _("Jenis lembaga yang dapat dibantu"),
+            {"fields": ["covers_wksbm", "covers_karang_taruna", "covers_lksa"]},
+        ),
+        (
+            _("SK Gubernur dan LPJ"),
+            {"fields": ["decree_number", "decree_date", "lpj_due_date"]},
+        ),
+        (_("Daftar periksa dokumen"), {"fields": ["checklist"]}),
+        (_("Pencatatan"), {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        committed = Sum(
+            "grants__amount", filter=Q(grants__status__in=Grant.COMMITTED_STATUSES)
+        )
+        return super().get_queryset(request).annotate(committed=committed)
+
+    @admin.display(description=_("pagu"), ordering="budget_ceiling")
+    def ceiling_display(self, obj: Program) -> str:
+        return rupiah(obj.budget_ceiling)
+
+    @admin.display(description=_("disetujui"), ordering="committed")
+    def committed_display(self, obj: Program) -> str:
+        return rupiah(obj.committed or 0)
+
+
+# Grants -----------------------------------------------------------------------
+
+
+class GrantEventInline(ReadOnlyInline):
+    model = GrantEvent
+    fields = ["created_at", "from_status", "to_status", "actor", "note"]
+    readonly_fields = fields
+    verbose_name_plural = _("riwayat status")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class DisbursementInline(ReadOnlyInline):
+    """Payments are recorded by the treasurer through `record_disbursement`,
+    which also moves the grant to disbursed once it is paid in full."""
+
+    model = Disbursement
+    fields = ["paid_on", "amount_display", "transfer_reference", "recorded_by"]
+    readonly_fields = fields
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("recorded_by", "grant__institution", "grant__program")
+        )
+
+    @admin.display(description=_("jumlah"), ordering="amount")
+    def amount_display(self, obj: Disbursement) -> str:
+        return rupiah(obj.amount)
+
+
+class GrantAdminForm(forms.ModelForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        program = cleaned_data.get("program")
+        institution = cleaned_data.get("institution")
+        if self.instance.pk is None and program and institution:
+            eligibility = check_eligibility(program, institution)
+            for message in eligibility.errors:
+                # The model's unique constraint already says this one.
+                if message != gettext_now(MSG_ALREADY_IN_PROGRAM):
+                    self.add_error(None, message)
+        return cleaned_data
+
+
+@admin.register(Grant)
+class GrantAdmin(RupiahFieldsMixin, ImportExportModelAdmin):
+    resource_classes = [GrantResource]
+    formats = IMPORT_EXPORT_FORMATS
+    form = GrantAdminForm
+    rupiah_fields = {"amount": 1}
+    list_display = [
+        "institution",
+        "program",
+        "kind",
+        "regency",
+        "amount_display",
+        "status",
+        "decree_number",
+    ]
+    list_filter = [
+        "status",
+        "program__year",
+        "institution__kind",
+        regency_filter(GRANT_REGENCY),
+    ]
+    search_fields = [
+        "institution__name",
+        "institution__registration_number",
+        "program__name",
+        "decree_number",
+        "nphd_number",
+    ]
+    search_help_text = _("Cari nama lembaga, nomor register, program, SK, atau NPHD.")
+    autocomplete_fields = ["program", "institution"]
+    list_select_related = ["program", GRANT_REGENCY]
+    ordering = ["-program__year", "institution__name"]
+    list_per_page = 50
+    inlines = [DisbursementInline, GrantEventInline]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["program", "institution", "amount", "purpose"]})]
+        amount = "amount" if obj.status in EDITABLE_STATUSES else "amount_display"
+        return [
+            (
+                None,
+                {"fields": ["program", "institution", amount, "purpose", "status"]},
+            ),
+            (
+                _("Penetapan dan NPHD"),
+                {
+                    "fields": [
+                        "decree_number",
+                        "decree_date",
+                        "nphd_number",
+                        "nphd_date",
+                    ]
+                },
+            ),
+            (
+                _("Verifikasi"),
+                {
+                    "fields": [
+                        "checklist_display",
+                        "proposed_by",
+                        "created_at",
+                        "updated_at",
+                    ]
+                },
+            ),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The status, the verifier's checklist and the decree are written by
+        # the workflow services, each with its audit row.
+        readonly = [
+            "status",
+            "proposed_by",
+            "checklist_results",
+            "checklist_display",
+            "decree_number",
+            "decree_date",
+            "amount_display",
+            "created_at",
+            "updated_at",
+        ]
+        if obj is not None:
+            readonly += ["program", "institution"]
+            if obj.status not in EDITABLE_STATUSES:
+                readonly += ["amount", "purpose"]
+        return readonly
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and request.user.has_perm(
+            "grants.propose_grant"
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # The form has checked eligibility; propose_grant checks it again
+        # under a lock, so a concurrent proposal for the same institution
+        # fails here (as an error page) rather than slipping through.
+        grant, warnings = propose_grant(
+            program=obj.program,
+            institution=obj.institution,
+            amount=obj.amount,
+            purpose=obj.purpose,
+            by=request.user,
+        )
+        obj.pk = grant.pk
+        obj.status = grant.status
+        obj.proposed_by = grant.proposed_by
+        obj.created_at = grant.created_at
+        obj.updated_at = grant.updated_at
+        obj._state.adding = False
+        for warning in warnings:
+            messages.warning(request, warning)
+
+    @admin.display(description=_("jenis lembaga"), ordering="institution__kind")
+    def kind(self, obj: Grant) -> str:
+        return obj.institution.get_kind_display()
+
+    @admin.display(description=_("kabupaten/kota"), ordering=GRANT_REGENCY)
+    def regency(self, obj: Grant) -> str:
+        return obj.institution.village.district.regency.name
+
+    @admin.display(description=_("nilai bantuan"), ordering="amount")
+    def amount_display(self, obj: Grant) -> str:
+        return rupiah(obj.amount)
+
+    @admin.display(description=_("hasil verifikasi dokumen"))
+    def checklist_display(self, obj: Grant) -> str:
+        if not obj.checklist_results:
+            return "-"
+        return format_html_join(
+            "\n",
+            "<div>{}: {} {}</div>",
+            (
+                (
+                    item,
+                    _("lengkap") if result.get("ok") else _("belum lengkap"),
+                    result.get("note", ""),
+                )
+                for item, result in obj.checklist_results.items()
+            ),
+        )
+
+
+@admin.register(GrantEvent)
+class GrantEventAdmin(admin.ModelAdmin):
+    """The audit trail: written by the services, never edited or deleted."""
+
+    list_display = ["created_at", "grant", "from_status", "to_status", "actor", "note"]
+    list_filter = [
+        "to_status",
+        "from_status",
+        "grant__program__year",
+        regency_filter(f"grant__{GRANT_REGENCY}"),
+    ]
+    search_fields = ["grant__institution__name", "note", "actor__username"]
+    list_select_related = ["grant__institution", "grant__program", "actor"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Disbursement)
+class DisbursementAdmin(admin.ModelAdmin):
+    """Payments are recorded through `record_disbursement`; here a typo in the
+    date or the transfer reference can be corrected, nothing else."""
+
+    list_display = [
+        "paid_on",
+        "grant",
+        "regency",
+        "amount_display",
+        "transfer_reference",
+        "recorded_by",
+    ]
+    list_filter = ["grant__program__year", regency_filter(f"grant__{GRANT_REGENCY}")]
+    search_fields = ["grant__institution__name", "transfer_reference"]
+    list_select_related = [
+        "grant__program",
+        f"grant__{GRANT_REGENCY}",
+        "recorded_by",
+    ]
+    fields = [
+        "grant",
+        "amount_display",
+        "paid_on",
+        "transfer_reference",
+        "recorded_by",
+        "created_at",
+    ]
+    readonly_fields = ["grant", "amount_display", "recorded_by", "created_at"]
+    date_hierarchy = "paid_on"
+    ordering = ["-paid_on", "-pk"]
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("jumlah"), ordering="amount")
+    def amount_display(self, obj: Disbursement) -> str:
+        return rupiah(obj.amount)
+
+    @admin.display(description=_("kabupaten/kota"), ordering=f"grant__{GRANT_REGENCY}")
+    def regency(self, obj: Disbursement) -> str:
+        return obj.grant.institution.village.district.regency.name
+
+
+@admin.register(AccountabilityReport)
+class AccountabilityReportAdmin(RupiahFieldsMixin, admin.ModelAdmin):
+    """LPJ are recorded, reviewed and refunded through the services, which
+    move the grant on; here the documents and notes can be corrected."""
+
+    rupiah_fields = {"amount_spent": 0, "refund_amount": 0}
+    list_display = [
+        "grant",
+        "regency",
+        "submitted_on",
+        "status",
+        "spent_display",
+        "refund_display",
+        "refunded_on",
+        "documents_complete",
+    ]
+    list_filter = [
+        "status",
+        "grant__program__year",
+        regency_filter(f"grant__{GRANT_REGENCY}"),
+        "has_usage_report",
+        "has_signed_statement",
+        "has_receipts",
+    ]
+    search_fields = ["grant__institution__name", "refund_reference"]
+    list_select_related = ["grant__program", f"grant__{GRANT_REGENCY}"]
+    date_hierarchy = "submitted_on"
+    ordering = ["-submitted_on", "-pk"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["grant", "status", "submitted_on"]}),
+        (
+            _("Dokumen"),
+            {"fields": ["has_usage_report", "has_signed_statement", "has_receipts"]},
+        ),
+        (
+            _("Penggunaan dan sisa dana"),
+            {
+                "fields": [
+                    "amount_spent",
+                    "refund_amount",
+                    "refund_reference",
+                    "refunded_on",
+                ]
+            },
+        ),
+        (
+            _("Pemeriksaan"),
+            {
+                "fields": [
+                    "note",
+                    "recorded_by",
+                    "reviewed_by",
+                    "reviewed_at",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = [
+            "grant",
+            "status",
+            "refund_reference",
+            "refunded_on",
+            "recorded_by",
+            "reviewed_by",
+            "reviewed_at",
+            "created_at",
+            "updated_at",
+        ]
+        # Once accepted, the refund owed has been settled on these amounts.
+        if obj is not None and obj.status == AccountabilityReport.Status.ACCEPTED:
+            readonly += ["amount_spent", "refund_amount"]
+        return readonly
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("kabupaten/kota"), ordering=f"grant__{GRANT_REGENCY}")
+    def regency(self, obj: AccountabilityReport) -> str:
+        return obj.grant.institution.village.district.regency.name
+
+    @admin.display(description=_("dana terpakai"), ordering="amount_spent")
+    def spent_display(self, obj: AccountabilityReport) -> str:
+        return rupiah(obj.amount_spent)
+
+    @admin.display(description=_("sisa dana disetor"), ordering="refund_amount")
+    def refund_display(self, obj: AccountabilityReport) -> str:
+        return rupiah(obj.refund_amount)
+
+    @admin.display(description=_("dokumen lengkap"), boolean=True)
+    def documents_complete(self, obj: AccountabilityReport) -> bool:
+        return obj.has_usage_report and obj.has_signed_statement and obj.has_receipts

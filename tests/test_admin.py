@@ -1,0 +1,662 @@
+import datetime
+
+import pytest
+import tablib
+from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from import_export.formats.base_formats import CSV
+from import_export.forms import SelectableFieldsExportForm
+
+from grants.models import AccountabilityReport, Grant, GrantEvent
+from grants.resources import GrantResource
+from institutions.models import (
+    BeneficiaryEnrollment,
+    Institution,
+    Regency,
+    StaffProfile,
+)
+from institutions.resources import InstitutionResource
+from tests.factories import (
+    BeneficiaryFactory,
+    DisbursementFactory,
+    GrantEventFactory,
+    GrantFactory,
+    InstitutionFactory,
+    ParticipantFactory,
+    ProgramFactory,
+    SpeakerFactory,
+    TrainingEventFactory,
+    VillageFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Read at collection time, so a model registered later is covered without
+# touching this file.
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+OUR_MODELS = {
+    "institutions.Regency",
+    "institutions.District",
+    "institutions.Village",
+    "institutions.Institution",
+    "institutions.Beneficiary",
+    "institutions.BeneficiaryEnrollment",
+    "institutions.TrainingEvent",
+    "institutions.Speaker",
+    "institutions.Participant",
+    "institutions.StaffProfile",
+    "grants.Program",
+    "grants.Grant",
+    "grants.GrantEvent",
+    "grants.Disbursement",
+    "grants.AccountabilityReport",
+}
+
+
+def admin_url(model, view: str, *args) -> str:
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def csv_format(model, *, export: bool = False) -> str:
+    """The value the admin's format select posts for CSV."""
+    model_admin = admin.site._registry[model]
+    formats = (
+        model_admin.get_export_formats() if export else model_admin.get_import_formats()
+    )
+    return str(formats.index(CSV))
+
+
+def request_for(rf, user, path: str = "/"):
+    request = rf.get(path)
+    request.user = user
+    return request
+
+
+@pytest.fixture
+def one_of_each(admin_user):
+    """A row in every table the admin shows, linked the way real data is."""
+    grant = GrantFactory(
+        disbursed=True,
+        proposed_by=admin_user,
+        checklist_results={"Proposal": {"ok": True, "note": "asli"}},
+    )
+    institution = grant.institution
+    village = institution.village
+    GrantEventFactory(grant=grant, actor=admin_user)
+    DisbursementFactory(grant=grant, transfer_reference="TRF-0001")
+    AccountabilityReport.objects.create(
+        grant=grant, submitted_on=datetime.date(2025, 1, 6), amount_spent=grant.amount
+    )
+    beneficiary = BeneficiaryFactory(village=village)
+    BeneficiaryEnrollment.objects.create(
+        beneficiary=beneficiary, institution=institution, year=2024
+    )
+    event = TrainingEventFactory(regency=village.district.regency)
+    SpeakerFactory(event=event)
+    ParticipantFactory(event=event, institution=institution)
+    profile = StaffProfile.objects.create(user=admin_user)
+    profile.regencies.add(village.district.regency)
+    return grant
+
+
+def test_every_model_of_the_apps_is_registered():
+    registered = {model._meta.label for model in REGISTERED}
+    assert registered >= OUR_MODELS
+
+
+@pytest.mark.parametrize(
+    "model", REGISTERED, ids=[model._meta.label_lower for model in REGISTERED]
+)
+def test_changelist_add_and_change_pages_answer(
+    model, one_of_each, admin_client, admin_user, rf
+):
+    model_admin = admin.site._registry[model]
+    assert admin_client.get(admin_url(model, "changelist")).status_code == 200
+
+    can_add = model_admin.has_add_permission(request_for(rf, admin_user))
+    response = admin_client.get(admin_url(model, "add"))
+    assert response.status_code == (200 if can_add else 403)
+
+    obj = model._default_manager.first()
+    assert obj is not None, f"one_of_each makes no {model._meta.label}"
+    response = admin_client.get(admin_url(model, "change", obj.pk))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "model", REGISTERED, ids=[model._meta.label_lower for model in REGISTERED]
+)
+def test_every_filter_choice_answers(model, one_of_each, admin_client, admin_user, rf):
+    model_admin = admin.site._registry[model]
+    url = admin_url(model, "changelist")
+    changelist = model_admin.get_changelist_instance(request_for(rf, admin_user, url))
+    query_strings = {
+        choice["query_string"]
+        for spec in changelist.filter_specs
+        for choice in spec.choices(changelist)
+    }
+    assert query_strings or not model_admin.list_filter
+    for query_string in sorted(query_strings):
+        response = admin_client.get(url + query_string)
+        # An invalid lookup redirects to `?e=1` rather than failing.
+        assert response.status_code == 200, query_string
+
+
+@pytest.mark.parametrize(
+    "model",
+    [model for model in REGISTERED if admin.site._registry[model].search_fields],
+    ids=lambda model: model._meta.label_lower,
+)
+def test_search_answers(model, one_of_each, admin_client):
+    response = admin_client.get(admin_url(model, "changelist"), {"q": "Uji 75"})
+    assert response.status_code == 200
+
+
+def test_regency_filter_lists_the_six_regencies(regions, admin_client):
+    response = admin_client.get(admin_url(Institution, "changelist"))
+    spec = next(
+        spec
+        for spec in response.context["cl"].filter_specs
+        if getattr(spec, "parameter_name", "") == "regency"
+    )
+    assert [code for code, _name in spec.lookup_choices] == [
+        "75.01",
+        "75.02",
+        "75.03",
+        "75.04",
+        "75.05",
+        "75.71",
+    ]
+
+
+def test_regency_filter_keeps_only_that_regencys_grants(admin_client):
+    here, elsewhere = GrantFactory(), GrantFactory()
+    regency = here.institution.village.district.regency
+    response = admin_client.get(
+        admin_url(Grant, "changelist"), {"regency": regency.code}
+    )
+    assert list(response.context["cl"].result_list) == [here]
+    assert elsewhere.institution.name not in response.text
+
+
+def test_search_finds_an_institution_by_name(admin_client):
+    wanted = InstitutionFactory(name="Majelis Taklim Nurul Huda")
+    other = InstitutionFactory(name="Majelis Taklim Al-Ikhlas")
+    response = admin_client.get(admin_url(Institution, "changelist"), {"q": "huda"})
+    assert list(response.context["cl"].result_list) == [wanted]
+    assert other.name not in response.text
+
+
+def test_region_search_finds_a_village_by_code(admin_client):
+    village = VillageFactory()
+    VillageFactory()
+    response = admin_client.get(admin_url(village, "changelist"), {"q": village.code})
+    assert list(response.context["cl"].result_list) == [village]
+
+
+def test_grant_changelist_shows_money_as_rupiah(admin_client):
+    GrantFactory(amount=10_000_000)
+    response = admin_client.get(admin_url(Grant, "changelist"))
+    assert "Rp10.000.000" in response.text
+
+
+@pytest.mark.parametrize("model", [Grant, Institution])
+def test_changelist_queries_do_not_grow_with_rows(
+    model, admin_client, django_assert_max_num_queries
+):
+    GrantFactory.create_batch(30)
+    # Session, user, count, rows and the filters' own lookups: a query per
+    # row for the program, village, district or regency would add 30 or more.
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(admin_url(model, "changelist"))
+    assert len(response.context["cl"].result_list) == 30
+
+
+# Regions and the audit trail are read-only -------------------------------------
+
+
+@pytest.mark.parametrize("model_name", ["regency", "district", "village"])
+def test_regions_are_viewable_but_not_editable(model_name, admin_client):
+    village = VillageFactory()
+    obj = {
+        "regency": village.district.regency,
+        "district": village.district,
+        "village": village,
+    }[model_name]
+    assert admin_client.get(admin_url(obj, "change", obj.pk)).status_code == 200
+    assert admin_client.get(admin_url(obj, "add")).status_code == 403
+    response = admin_client.post(admin_url(obj, "change", obj.pk), {"name": "Salah"})
+    assert response.status_code == 403
+    assert admin_client.get(admin_url(obj, "delete", obj.pk)).status_code == 403
+    obj.refresh_from_db()
+    assert obj.name != "Salah"
+
+
+def test_grant_event_admin_refuses_add_change_and_delete(admin_client, admin_user):
+    event = GrantEventFactory(actor=admin_user, note="asli")
+    assert admin_client.get(admin_url(GrantEvent, "add")).status_code == 403
+    response = admin_client.post(
+        admin_url(GrantEvent, "change", event.pk), {"note": "diubah"}
+    )
+    assert response.status_code == 403
+    assert (
+        admin_client.get(admin_url(GrantEvent, "delete", event.pk)).status_code == 403
+    )
+    admin_client.post(
+        admin_url(GrantEvent, "changelist"),
+        {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"},
+    )
+    assert GrantEvent.objects.filter(pk=event.pk, note="asli").exists()
+
+
+def test_grant_event_admin_offers_no_delete_action(admin_client, admin_user):
+    GrantEventFactory(actor=admin_user)
+    response = admin_client.get(admin_url(GrantEvent, "changelist"))
+    assert "delete_selected" not in response.text
+
+
+# Grants: status only through the workflow -------------------------------------
+
+
+def change_form_data(response) -> dict:
+    """What a browser would post back from an admin change page."""
+    data = {}
+    form = response.context["adminform"].form
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None:
+            continue
+        data[name] = field.widget.format_value(value) if name == "amount" else value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name in formset.management_form.fields:
+            data[f"{formset.prefix}-{name}"] = formset.management_form[name].value()
+    return data
+
+
+def test_grant_status_is_read_only_in_the_change_form(admin_client, admin_user):
+    grant = GrantFactory(proposed_by=admin_user)
+    url = admin_url(Grant, "change", grant.pk)
+    response = admin_client.get(url)
+    assert "status" not in response.context["adminform"].form.fields
+    assert "proposed_by" not in response.context["adminform"].form.fields
+    data = change_form_data(response)
+    data.update(status=Grant.Status.CLOSED, purpose="Pengadaan tenda")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    grant.refresh_from_db()
+    assert grant.status == Grant.Status.PROPOSED
+    assert grant.purpose == "Pengadaan tenda"
+
+
+def test_an_approved_grants_amount_cannot_be_changed_in_the_admin(admin_client):
+    grant = GrantFactory(approved=True, amount=10_000_000)
+    url = admin_url(Grant, "change", grant.pk)
+    response = admin_client.get(url)
+    assert "amount" not in response.context["adminform"].form.fields
+    assert "Rp10.000.000" in response.text
+    data = change_form_data(response)
+    data.update(amount="99.000.000", nphd_number="NPHD/7/2024")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    grant.refresh_from_db()
+    assert (grant.amount, grant.nphd_number) == (10_000_000, "NPHD/7/2024")
+
+
+def test_adding_a_grant_in_the_admin_proposes_it(admin_client, admin_user):
+    program, institution = ProgramFactory(), InstitutionFactory()
+    response = admin_client.post(
+        admin_url(Grant, "add"),
+        {
+            "program": program.pk,
+            "institution": institution.pk,
+            "amount": "Rp15.000.000",
+            "purpose": "Pengadaan kursi",
+            "status": Grant.Status.APPROVED,
+        },
+    )
+    assert response.status_code == 302
+    grant = Grant.objects.get(program=program, institution=institution)
+    assert grant.amount == 15_000_000
+    assert grant.status == Grant.Status.PROPOSED
+    assert grant.proposed_by == admin_user
+    event = grant.events.get()
+    assert (event.from_status, event.to_status) == ("", Grant.Status.PROPOSED)
+
+
+def test_adding_a_grant_for_an_ineligible_institution_is_refused(admin_client):
+    program = ProgramFactory(covers_lksa=False)
+    institution = InstitutionFactory(lksa=True)
+    response = admin_client.post(
+        admin_url(Grant, "add"),
+        {"program": program.pk, "institution": institution.pk, "amount": "1.000.000"},
+    )
+    assert response.status_code == 200
+    assert "tidak mencakup" in str(
+        response.context["adminform"].form.non_field_errors()
+    )
+    assert not Grant.objects.exists()
+
+
+def test_institution_page_lists_its_grants_read_only_with_a_link(admin_client):
+    grant = GrantFactory(amount=25_000_000)
+    response = admin_client.get(admin_url(Institution, "change", grant.institution.pk))
+    assert response.status_code == 200
+    assert admin_url(Grant, "change", grant.pk) in response.text
+    assert "Rp25.000.000" in response.text
+    inline = response.context["inline_admin_formsets"][0]
+    assert not inline.has_add_permission
+    assert not inline.has_delete_permission
+
+
+def test_grant_page_shows_its_events_and_disbursements(admin_client, admin_user):
+    disbursement = DisbursementFactory(transfer_reference="TRF-4455")
+    GrantEventFactory(grant=disbursement.grant, actor=admin_user, note="Usulan baru")
+    response = admin_client.get(admin_url(Grant, "change", disbursement.grant.pk))
+    assert "TRF-4455" in response.text
+    assert "Usulan baru" in response.text
+
+
+# Institutions: the admin form reports a duplicate ----------------------------
+
+
+def test_a_duplicate_institution_name_is_a_form_error(admin_client):
+    existing = InstitutionFactory(name="Majelis Taklim Al-Ikhlas")
+    response = admin_client.post(
+        admin_url(Institution, "add"),
+        {
+            "kind": Institution.Kind.WKSBM,
+            "wksbm_type": Institution.WksbmType.MAJELIS_TAKLIM,
+            "name": "MAJELIS TAKLIM AL IKHLAS",
+            "village": existing.village.pk,
+            "active": "on",
+            "grants-TOTAL_FORMS": "0",
+            "grants-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 200
+    assert "sudah ada" in str(response.context["adminform"].form.non_field_errors())
+    assert Institution.objects.count() == 1
+
+
+def test_adding_an_institution_records_who_added_it(admin_client, admin_user):
+    village = VillageFactory()
+    response = admin_client.post(
+        admin_url(Institution, "add"),
+        {
+            "kind": Institution.Kind.KARANG_TARUNA,
+            "name": "Karang Taruna Tunas Harapan",
+            "village": village.pk,
+            "active": "on",
+            "grants-TOTAL_FORMS": "0",
+            "grants-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert Institution.objects.get().created_by == admin_user
+
+
+# Import and export ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [Institution, Grant])
+@pytest.mark.parametrize("view", ["import", "export"])
+def test_import_and_export_pages_answer(model, view, admin_client):
+    assert admin_client.get(admin_url(model, view)).status_code == 200
+
+
+def test_grant_export_as_csv_has_the_institution_and_status(admin_client):
+    grant = GrantFactory(approved=True, institution__name="Rukun Duka Sejahtera")
+    data = {"format": csv_format(Grant, export=True), "resource": "0"}
+    for name in GrantResource().get_export_order():
+        field = SelectableFieldsExportForm.create_boolean_field_name(
+            GrantResource, name
+        )
+        data[field] = "on"
+    response = admin_client.post(admin_url(Grant, "export"), data)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = tablib.Dataset().load(response.content.decode("utf-8-sig"), format="csv")
+    assert rows.dict[0]["institution__name"] == "Rukun Duka Sejahtera"
+    assert rows.dict[0]["status"] == Grant.Status.APPROVED
+    assert rows.dict[0]["amount"] == str(grant.amount)
+
+
+def test_admin_import_of_institutions_dry_runs_then_creates(admin_client, admin_user):
+    village = VillageFactory()
+    csv_text = (
+        "kind,wksbm_type,name,village,leader_name,phone\n"
+        f"wksbm,majelis_taklim,Majelis Taklim Nurul Iman,{village.code},"
+        "Ibu Rahma,0812 3456 7890\n"
+    )
+    response = admin_client.post(
+        admin_url(Institution, "import"),
+        {
+            "resource": "0",
+            "format": csv_format(Institution),
+            "import_file": SimpleUploadedFile(
+                "lembaga.csv", csv_text.encode("utf-8-sig"), "text/csv"
+            ),
+        },
+    )
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert not Institution.objects.exists(), "the first step only dry-runs"
+
+    confirm = response.context["confirm_form"]
+    response = admin_client.post(
+        admin_url(Institution, "process_import"), confirm.initial
+    )
+    assert response.status_code == 302
+    institution = Institution.objects.get()
+    assert institution.name == "Majelis Taklim Nurul Iman"
+    assert institution.village == village
+    assert institution.leader_name == "Ibu Rahma"
+    assert institution.created_by == admin_user
+
+
+def test_admin_import_of_grants_proposes_them_on_confirm(admin_client, admin_user):
+    program, institution = ProgramFactory(), InstitutionFactory()
+    csv_text = (
+        "program,institution,amount,status\n"
+        f'{program.pk},{institution.pk},"Rp 12.500.000",closed\n'
+    )
+    response = admin_client.post(
+        admin_url(Grant, "import"),
+        {
+            "resource": "0",
+            "format": csv_format(Grant),
+            "import_file": SimpleUploadedFile("usulan.csv", csv_text.encode()),
+        },
+    )
+    assert response.status_code == 200
+    assert "confirm_form" in response.context, response.context["result"].invalid_rows
+    assert not Grant.objects.exists()
+    assert not GrantEvent.objects.exists()
+
+    response = admin_client.post(
+        admin_url(Grant, "process_import"), response.context["confirm_form"].initial
+    )
+    assert response.status_code == 302
+    grant = Grant.objects.get()
+    assert (grant.amount, grant.status) == (12_500_000, Grant.Status.PROPOSED)
+    assert grant.events.get().actor == admin_user
+
+
+def test_admin_import_shows_an_unknown_village_code_as_a_row_error(admin_client):
+    csv_text = "kind,name,village\nwksbm,Paguyuban Uji,75.99.99.9999\n"
+    response = admin_client.post(
+        admin_url(Institution, "import"),
+        {
+            "resource": "0",
+            "format": csv_format(Institution),
+            "import_file": SimpleUploadedFile("lembaga.csv", csv_text.encode()),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["result"].has_validation_errors()
+    assert "75.99.99.9999" in response.text
+    assert "confirm_form" not in response.context
+
+
+def import_institutions(rows: list[dict], user) -> tablib.Dataset:
+    dataset = tablib.Dataset(headers=list(rows[0]))
+    for row in rows:
+        dataset.append(list(row.values()))
+    return InstitutionResource().import_data(dataset, dry_run=False, user=user)
+
+
+def test_institution_import_matches_on_the_normalised_name(admin_user):
+    existing = InstitutionFactory(name="Majelis Taklim Al-Ikhlas", leader_name="Lama")
+    result = import_institutions(
+        [
+            {
+                "kind": "wksbm",
+                "wksbm_type": "majelis_taklim",
+                "name": "MAJELIS TAKLIM AL IKHLAS",
+                "village": existing.village.code,
+                "leader_name": "Baru",
+            }
+        ],
+        admin_user,
+    )
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Institution.objects.count() == 1
+    existing.refresh_from_db()
+    assert existing.leader_name == "Baru"
+
+
+def test_institution_import_reads_dates_day_first(admin_user):
+    village = VillageFactory()
+    import_institutions(
+        [
+            {
+                "kind": "lksa",
+                "name": "LKSA Harapan Bunda",
+                "village": village.code,
+                "permit_number": "IZN/1/2024",
+                "permit_expires_on": "05/03/2029",
+            }
+        ],
+        admin_user,
+    )
+    assert Institution.objects.get().permit_expires_on == datetime.date(2029, 3, 5)
+
+
+def test_institution_import_reports_a_second_karang_taruna_in_a_village(admin_user):
+    village = VillageFactory()
+    result = import_institutions(
+        [
+            {"kind": "karang_taruna", "name": "Karang Taruna", "village": village.code},
+            {
+                "kind": "karang_taruna",
+                "name": "Karang Taruna Dua",
+                "village": village.code,
+            },
+        ],
+        admin_user,
+    )
+    [invalid] = result.invalid_rows
+    assert invalid.number == 2
+    assert "sudah memiliki Karang Taruna" in str(invalid.error_dict)
+    assert Institution.objects.get().name == "Karang Taruna"
+
+
+def test_export_neutralises_spreadsheet_formulas():
+    institution = InstitutionFactory(
+        name='=HYPERLINK("http://x")', phone="+62 812 3456 7890"
+    )
+    row = InstitutionResource().export(Institution.objects.filter(pk=institution.pk))
+    assert row.dict[0]["name"].startswith("'=")
+    assert row.dict[0]["phone"] == "'+62 812 3456 7890"
+
+
+def test_an_exported_institution_imports_back_unchanged(admin_user):
+    institution = InstitutionFactory(phone="+62 812 3456 7890")
+    dataset = InstitutionResource().export(Institution.objects.all())
+    result = InstitutionResource().import_data(dataset, dry_run=False, user=admin_user)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["skip"] == 1
+    institution.refresh_from_db()
+    assert institution.phone == "+62 812 3456 7890"
+
+
+def import_grants(rows: list[dict], user) -> tablib.Dataset:
+    dataset = tablib.Dataset(headers=list(rows[0]))
+    for row in rows:
+        dataset.append(list(row.values()))
+    return GrantResource().import_data(dataset, dry_run=False, user=user)
+
+
+def test_grant_import_proposes_and_ignores_the_status_column(admin_user):
+    program, institution = ProgramFactory(), InstitutionFactory()
+    result = import_grants(
+        [
+            {
+                "program": program.pk,
+                "institution": institution.pk,
+                "amount": "Rp 15.000.000",
+                "purpose": "Pengadaan tenda",
+                "status": "approved",
+                "decree_number": "SK/PALSU/1",
+            }
+        ],
+        admin_user,
+    )
+    assert not result.has_errors() and not result.has_validation_errors()
+    grant = Grant.objects.get()
+    assert grant.status == Grant.Status.PROPOSED
+    assert grant.decree_number == ""
+    assert grant.amount == 15_000_000
+    assert grant.proposed_by == admin_user
+    assert grant.events.get().to_status == Grant.Status.PROPOSED
+
+
+def test_grant_import_refuses_an_ineligible_institution(admin_user):
+    program = ProgramFactory()
+    institution = InstitutionFactory(active=False)
+    result = import_grants(
+        [{"program": program.pk, "institution": institution.pk, "amount": "1000000"}],
+        admin_user,
+    )
+    assert result.has_validation_errors()
+    assert not Grant.objects.exists()
+
+
+def test_grant_import_cannot_change_an_approved_amount(admin_user):
+    grant = GrantFactory(approved=True, amount=10_000_000)
+    result = import_grants(
+        [
+            {
+                "program": grant.program.pk,
+                "institution": grant.institution.pk,
+                "amount": "20.000.000",
+            }
+        ],
+        admin_user,
+    )
+    assert result.has_validation_errors()
+    grant.refresh_from_db()
+    assert grant.amount == 10_000_000
+
+
+def test_grant_import_needs_a_user():
+    program, institution = ProgramFactory(), InstitutionFactory()
+    dataset = tablib.Dataset(headers=["program", "institution", "amount"])
+    dataset.append([program.pk, institution.pk, "1000000"])
+    result = GrantResource().import_data(dataset, dry_run=False, user=None)
+    assert result.has_validation_errors()
+    assert not Grant.objects.exists()
+
+
+def test_staff_profile_lists_regencies(admin_client, admin_user):
+    profile = StaffProfile.objects.create(user=admin_user)
+    profile.regencies.add(
+        Regency.objects.create(code="75.01", name="Kab. Uji", kind="kabupaten")
+    )
+    response = admin_client.get(admin_url(StaffProfile, "changelist"))
+    assert "Kab. Uji" in response.text
