@@ -73,6 +73,7 @@ MSG_CEILING = gettext_noop(
 MSG_OVER_DISBURSED = gettext_noop(
     "Penyaluran melebihi nilai bantuan: sisa yang dapat disalurkan %(room)s."
 )
+MSG_DUPLICATE_TRANSFER = gettext_noop("Nomor bukti transfer ini sudah tercatat.")
 MSG_REASON_REQUIRED = gettext_noop("Alasan wajib diisi.")
 MSG_DECREE_REQUIRED = gettext_noop("Nomor dan tanggal SK penetapan wajib diisi.")
 MSG_CHECKLIST_INCOMPLETE = gettext_noop(
@@ -404,11 +405,14 @@ def record_disbursement(
     room = grant.amount - grant.disbursed_amount()
     if amount > room:
         raise OverDisbursement(_(MSG_OVER_DISBURSED) % {"room": rupiah(room)})
+    reference = transfer_reference.strip()
+    if reference and Disbursement.objects.filter(transfer_reference=reference).exists():
+        raise GrantError(_(MSG_DUPLICATE_TRANSFER))
     disbursement = Disbursement.objects.create(
         grant=grant,
         paid_on=paid_on,
         amount=amount,
-        transfer_reference=transfer_reference.strip(),
+        transfer_reference=reference,
         recorded_by=by,
     )
     if amount == room:
@@ -505,6 +509,10 @@ def record_refund(
     if not refund_reference.strip():
         raise GrantError(_(MSG_REASON_REQUIRED))
     grant = _lock(grant, expected_status)
+    if grant.status != Status.REFUND_DUE:
+        raise InvalidTransition(
+            _message_invalid_transition(grant.status, Status.CLOSED)
+        )
     report = AccountabilityReport.objects.select_for_update().get(grant=grant)
     report.refunded_on = refunded_on
     report.refund_reference = refund_reference.strip()

@@ -314,6 +314,14 @@ class Institution(TimeStampedModel):
         self.name_key = normalize_name(self.name or "")
         super().clean()
 
+    def validate_constraints(self, exclude=None):
+        # name_key is never a form field, so forms exclude it; the name-per-village
+        # rule must still be checked whenever the name is.
+        if exclude and "name" not in exclude:
+            exclude = set(exclude) - {"name_key"}
+        self.name_key = normalize_name(self.name or "")
+        super().validate_constraints(exclude=exclude)
+
     @property
     def regency_code(self) -> str:
         return self.village_id[:5]

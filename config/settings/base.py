@@ -99,6 +99,16 @@ USE_I18N = True
 TIME_ZONE = "Asia/Makassar"
 USE_TZ = True
 FORMAT_MODULE_PATH = ["config.formats"]
+# Also for code that reads the global setting rather than the locale's formats.
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"]
+DATETIME_INPUT_FORMATS = [
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+]
 # Years and NIKs must never be shown as `2.025`; money has its own filter.
 USE_THOUSAND_SEPARATOR = False
 
