@@ -1,0 +1,169 @@
+"""Keep the report summary tables in step with the grants, one year at a time."""
+
+from collections.abc import Iterable
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.utils import timezone
+
+from grants.models import Grant
+
+from .models import (
+    AidSummary,
+    InstitutionAidYears,
+    LpjSummary,
+    StatusSummary,
+    SummaryState,
+    year_bit,
+)
+
+_REGION = {
+    "kind": F("institution__kind"),
+    "district_code": F("institution__village__district_id"),
+}
+
+
+def mark_stale(years: Iterable[int]) -> None:
+    """Note that these years' figures changed; the next report recounts them."""
+    for year in set(years):
+        if SummaryState.objects.filter(year=year).update(stale=True):
+            continue
+        try:
+            with transaction.atomic():
+                SummaryState.objects.create(year=year, stale=True)
+        except IntegrityError:
+            SummaryState.objects.filter(year=year).update(stale=True)
+
+
+def stale_years(years: Iterable[int] | None = None) -> list[int]:
+    states = SummaryState.objects.filter(stale=True)
+    if years is not None:
+        states = states.filter(year__in=list(years))
+    return list(states.values_list("year", flat=True))
+
+
+def ensure_fresh(years: Iterable[int] | None = None) -> None:
+    """Recount any stale year among these (all years when None)."""
+    for year in stale_years(years):
+        refresh_year(year)
+
+
+@transaction.atomic
+def refresh_year(year: int) -> None:
+    """Recount one year's summaries from the grants."""
+    # The state row is the lock: two recounts of one year run one after the other.
+    state, _created = SummaryState.objects.select_for_update().get_or_create(year=year)
+    grants = Grant.objects.filter(program__year=year).order_by()
+    StatusSummary.objects.filter(year=year).delete()
+    StatusSummary.objects.bulk_create(
+        StatusSummary(
+            year=year,
+            kind=row["kind"],
+            district_id=row["district_code"],
+            regency_id=row["district_code"][:5],
+            status=row["status"],
+            grants=row["grants"],
+            amount=row["amount"],
+        )
+        for row in grants.values(**_REGION, status=F("status")).annotate(
+            grants=Count("pk"), amount=Sum("amount")
+        )
+    )
+    aided = grants.aided()
+    AidSummary.objects.filter(year=year).delete()
+    AidSummary.objects.bulk_create(
+        AidSummary(
+            year=year,
+            kind=row["kind"],
+            district_id=row["district_code"],
+            regency_id=row["district_code"][:5],
+            institutions=row["institutions"],
+            grants=row["grants"],
+            amount=row["amount"],
+        )
+        for row in aided.values(**_REGION).annotate(
+            institutions=Count("institution", distinct=True),
+            grants=Count("pk"),
+            amount=Sum("amount"),
+        )
+    )
+    _refresh_lpj(year, aided)
+    _refresh_year_bits(year, aided)
+    state.stale = False
+    state.refreshed_at = timezone.now()
+    state.save(update_fields=["stale", "refreshed_at"])
+
+
+def _refresh_lpj(year: int, aided) -> None:
+    LpjSummary.objects.filter(year=year).delete()
+    report = "accountability_report"
+    LpjSummary.objects.bulk_create(
+        LpjSummary(
+            year=year,
+            program_id=row["program_code"],
+            district_id=row["district_code"],
+            regency_id=row["district_code"][:5],
+            aided=row["aided"],
+            not_submitted=row["not_submitted"],
+            submitted=row["submitted"],
+            accepted=row["accepted"],
+            refund_due=row["refund_due"],
+            refund_due_amount=row["refund_due_amount"] or 0,
+        )
+        for row in aided.values(
+            program_code=F("program_id"),
+            district_code=F("institution__village__district_id"),
+        ).annotate(
+            aided=Count("pk"),
+            not_submitted=Count("pk", filter=Q(**{f"{report}__isnull": True})),
+            submitted=Count(f"{report}"),
+            accepted=Count(f"{report}", filter=Q(**{f"{report}__status": "accepted"})),
+            refund_due=Count("pk", filter=Q(status=Grant.Status.REFUND_DUE)),
+            refund_due_amount=Sum(
+                f"{report}__refund_amount", filter=Q(status=Grant.Status.REFUND_DUE)
+            ),
+        )
+    )
+
+
+def _refresh_year_bits(year: int, aided) -> None:
+    bit = year_bit(year)
+    aided_here = aided.filter(institution=OuterRef("institution_id"))
+    # Institutions aided in this year that have no row yet.
+    missing = (
+        aided.exclude(
+            institution__in=InstitutionAidYears.objects.values("institution_id")
+        )
+        .values(**_REGION, institution_code=F("institution_id"))
+        .distinct()
+    )
+    InstitutionAidYears.objects.bulk_create(
+        InstitutionAidYears(
+            institution_id=row["institution_code"],
+            kind=row["kind"],
+            district_id=row["district_code"],
+            regency_id=row["district_code"][:5],
+            years_mask=0,
+        )
+        for row in missing
+    )
+    # An institution may have moved or changed kind since its row was written.
+    rows = InstitutionAidYears.objects.all()
+    rows.filter(Exists(aided_here)).update(years_mask=F("years_mask").bitor(bit))
+    rows.annotate(has_bit=F("years_mask").bitand(bit)).filter(has_bit__gt=0).exclude(
+        Exists(aided_here)
+    ).update(years_mask=F("years_mask") - bit)
+
+
+def refresh_institution_regions(institution_ids: Iterable[int]) -> None:
+    """Copy institutions' current kind and district into their year rows."""
+    from institutions.models import Institution
+
+    for institution in Institution.objects.filter(pk__in=list(institution_ids)).only(
+        "pk", "kind", "village_id"
+    ):
+        InstitutionAidYears.objects.filter(institution_id=institution.pk).update(
+            kind=institution.kind,
+            district_id=institution.village_id[:8],
+            regency_id=institution.village_id[:5],
+        )
