@@ -18,6 +18,12 @@ class GrantFilter(django_filters.FilterSet):
         ),
     )
     tahun = django_filters.NumberFilter(field_name="program__year", label=_("Tahun"))
+    dari = django_filters.NumberFilter(
+        field_name="program__year", lookup_expr="gte", widget=forms.HiddenInput
+    )
+    sampai = django_filters.NumberFilter(
+        field_name="program__year", lookup_expr="lte", widget=forms.HiddenInput
+    )
     program = django_filters.ModelChoiceFilter(
         label=_("Program"), queryset=Program.objects.order_by("-year", "name")
     )

@@ -44,7 +44,9 @@ def program_year_changing(sender, instance: Program, **kwargs) -> None:
 def institution_moving(sender, instance: Institution, **kwargs) -> None:
     if not instance.pk:
         return
-    old = Institution.objects.filter(pk=instance.pk).values("kind", "village_id").first()
+    old = (
+        Institution.objects.filter(pk=instance.pk).values("kind", "village_id").first()
+    )
     if old and (old["kind"], old["village_id"]) != (instance.kind, instance.village_id):
         instance._regions_changed = True
 

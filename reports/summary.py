@@ -65,7 +65,7 @@ def refresh_year(year: int) -> None:
             grants=row["grants"],
             amount=row["amount"],
         )
-        for row in grants.values(**_REGION, status=F("status")).annotate(
+        for row in grants.values("status", **_REGION).annotate(
             grants=Count("pk"), amount=Sum("amount")
         )
     )

@@ -1,37 +1,353 @@
-from django.contrib.auth.decorators import login_required, permission_required
-from django.shortcuts import render
+from django.contrib.auth.decorators import (
+    login_not_required,
+    login_required,
+    permission_required,
+)
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_page
+from django.views.decorators.vary import vary_on_cookie
 
 from grants.models import Program
-from institutions.models import Institution
+from institutions.models import Regency, regency_scope
 
 from . import queries
+from .charts import Series, grouped_bars, horizontal_bars
+from .exports import csv_response, pdf_response, xlsx_response
+from .forms import PeriodForm
+
+FORMATS = {"html", "csv", "xlsx", "pdf", "print"}
+PUBLIC_CACHE_SECONDS = 300
 
 
 @login_required
 def home(request):
-    """Beranda: this year's figures and the user's work queues."""
+    """Beranda: this year's figures, the user's work queues and two charts."""
     year = timezone.localdate().year
     latest_year = (
         Program.objects.order_by("-year").values_list("year", flat=True).first()
     )
     if latest_year and latest_year < year:
         year = latest_year
+    period = queries.default_period()
+    yearly = queries.yearly_report(request.user, period)
+    regions = queries.region_report(request.user, queries.Period(year, year))
     context = {
         "queues": queries.work_queues(request.user),
         "figures": queries.year_figures(request.user, year),
+        "year_chart": _year_chart(yearly),
+        "region_chart": _region_chart(regions),
     }
     return render(request, "reports/home.html", context)
 
 
 @permission_required("grants.view_grant", raise_exception=True)
 def index(request):
-    """Laporan: institutions aided per year and kind."""
-    years = sorted(Program.objects.values_list("year", flat=True).distinct())
+    return render(request, "reports/index.html")
+
+
+def _period(request) -> tuple[queries.Period | None, PeriodForm]:
+    form = PeriodForm(request.GET or None, default=queries.default_period())
+    if request.GET and not form.is_valid():
+        return None, form
+    return form.period(), form
+
+
+def _year_chart(report: queries.YearlyReport):
+    return grouped_bars(
+        _("Lembaga dibantu per tahun"),
+        [row.label for row in report.rows],
+        [
+            Series(kind.label, [row.cells[i].institutions for row in report.rows])
+            for i, kind in enumerate(queries.KINDS)
+        ],
+    )
+
+
+def _region_chart(report: queries.RegionReport):
+    return horizontal_bars(
+        _("Lembaga dibantu per wilayah"),
+        [row.label for row in report.rows],
+        [
+            Series(kind.label, [row.cells[i].institutions for row in report.rows])
+            for i, kind in enumerate(queries.KINDS)
+        ],
+    )
+
+
+def _respond(request, fmt: str, *, template: str, context: dict, table, filename: str):
+    """Answer one report in the format asked for, from the same figures."""
+    if fmt == "csv":
+        return csv_response(filename, *table())
+    if fmt == "xlsx":
+        return xlsx_response(filename, context["title"], *table())
+    context["printed_on"] = timezone.localdate()
+    if fmt == "pdf":
+        return pdf_response(
+            request, template.replace(".html", "_print.html"), context, filename
+        )
+    if fmt == "print":
+        return render(request, template.replace(".html", "_print.html"), context)
+    return render(request, template, context)
+
+
+def _format(request) -> str | None:
+    fmt = request.GET.get("format", "html")
+    return fmt if fmt in FORMATS else None
+
+
+def yearly_table(report: queries.YearlyReport):
+    columns = [
+        "tahun",
+        "jenis_lembaga",
+        "jumlah_lembaga",
+        "jumlah_bantuan",
+        "total_nilai",
+    ]
+    rows = [
+        [row.label, kind.label, cell.institutions, cell.grants, cell.amount]
+        for row in report.rows
+        for kind, cell in zip(queries.KINDS, row.cells, strict=True)
+    ]
+    rows += [
+        [report.period.label, kind.label, cell.institutions, cell.grants, cell.amount]
+        for kind, cell in zip(queries.KINDS, report.totals.cells, strict=True)
+    ]
+    return columns, rows
+
+
+def _yearly(request, user, *, public: bool = False):
+    fmt = _format(request)
+    period, form = _period(request)
+    if fmt is None or period is None:
+        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+    report = queries.yearly_report(user, period)
     context = {
-        "kinds": Institution.Kind.labels,
-        "rows": queries.yearly_summary(request.user, years),
-        "distinct": queries.distinct_over_range(request.user, years),
-        "years": years,
+        "title": _("Lembaga penerima bantuan per tahun"),
+        "report": report,
+        "kinds": queries.KINDS,
+        "form": form,
+        "chart": _year_chart(report),
+        "public": public,
     }
-    return render(request, "reports/index.html", context)
+    return _respond(
+        request,
+        fmt,
+        template="reports/yearly.html",
+        context=context,
+        table=lambda: yearly_table(report),
+        filename=f"laporan-tahunan-{report.period.label}",
+    )
+
+
+@permission_required("grants.view_grant", raise_exception=True)
+def yearly(request):
+    """Per year: institutions aided, grants and amounts, and the range."""
+    return _yearly(request, request.user)
+
+
+def region_table(report: queries.RegionReport):
+    columns = [
+        "kode_wilayah",
+        "wilayah",
+        "jenis_lembaga",
+        "jumlah_lembaga",
+        "jumlah_bantuan",
+        "total_nilai",
+        "persentase_nilai",
+    ]
+    rows = [
+        [
+            row.key,
+            row.label,
+            kind.label,
+            cell.institutions,
+            cell.grants,
+            cell.amount,
+            f"{cell.share:.2f}",
+        ]
+        for row in report.rows
+        for kind, cell in zip(queries.KINDS, row.cells, strict=True)
+    ]
+    return columns, rows
+
+
+def _region(request, user, *, public: bool = False):
+    fmt = _format(request)
+    period, form = _period(request)
+    if fmt is None or period is None:
+        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+    regency = None
+    if request.GET.get("kabupaten"):
+        scope = None if user is None else regency_scope(user)
+        regencies = Regency.objects.all()
+        if scope is not None:
+            regencies = regencies.filter(code__in=scope)
+        regency = get_object_or_404(regencies, code=request.GET["kabupaten"])
+    report = queries.region_report(user, period, regency)
+    context = {
+        "title": _("Lembaga penerima bantuan per wilayah"),
+        "report": report,
+        "kinds": queries.KINDS,
+        "form": form,
+        "chart": _region_chart(report),
+        "public": public,
+    }
+    suffix = f"-{regency.code}" if regency else ""
+    return _respond(
+        request,
+        fmt,
+        template="reports/region.html",
+        context=context,
+        table=lambda: region_table(report),
+        filename=f"laporan-wilayah-{period.label}{suffix}",
+    )
+
+
+@permission_required("grants.view_grant", raise_exception=True)
+def region(request):
+    """Regency x kind for a year or range, drilling down to districts."""
+    return _region(request, request.user)
+
+
+def lpj_table(report: queries.LpjReport):
+    columns = [
+        "kelompok",
+        "nama",
+        "wajib_lpj",
+        "jatuh_tempo",
+        "diserahkan",
+        "diterima",
+        "terlambat",
+        "wajib_setor",
+        "nilai_wajib_setor",
+    ]
+    rows = [
+        [
+            group,
+            row.label,
+            row.aided,
+            row.due,
+            row.submitted,
+            row.accepted,
+            row.overdue,
+            row.refund_due,
+            row.refund_due_amount,
+        ]
+        for group, rows_ in (
+            ("kabupaten", report.by_regency),
+            ("program", report.by_program),
+        )
+        for row in rows_
+    ]
+    return columns, rows
+
+
+@permission_required("grants.view_grant", raise_exception=True)
+def lpj(request):
+    """LPJ compliance by regency and programme."""
+    fmt = _format(request)
+    period, form = _period(request)
+    if fmt is None or period is None:
+        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+    report = queries.lpj_report(request.user, period)
+    context = {
+        "title": _("Kepatuhan LPJ"),
+        "report": report,
+        "form": form,
+        "chart": horizontal_bars(
+            _("LPJ per kabupaten/kota"),
+            [row.label for row in report.by_regency],
+            [
+                Series(_("Diterima"), [row.accepted for row in report.by_regency]),
+                Series(
+                    _("Diserahkan, belum diterima"),
+                    [row.submitted - row.accepted for row in report.by_regency],
+                ),
+                Series(_("Terlambat"), [row.overdue for row in report.by_regency]),
+            ],
+        ),
+    }
+    return _respond(
+        request,
+        fmt,
+        template="reports/lpj.html",
+        context=context,
+        table=lambda: lpj_table(report),
+        filename=f"laporan-lpj-{period.label}",
+    )
+
+
+def training_table(report: queries.TrainingReport):
+    columns = ["kelompok", "nama", "kegiatan", "peserta", "lembaga"]
+    rows = [
+        ["tahun", r["year"], r["events"], r["participants"], r["institutions"]]
+        for r in report.by_year
+    ]
+    rows += [
+        ["kabupaten", r["name"], r["events"], r["participants"], r["institutions"]]
+        for r in report.by_regency
+    ]
+    rows += [
+        ["jenis_lembaga", r["label"], "", r["participants"], r["institutions"]]
+        for r in report.by_kind
+    ]
+    return columns, rows
+
+
+@permission_required("grants.view_grant", raise_exception=True)
+def training(request):
+    """Training events and participants; aided institutions that attended."""
+    fmt = _format(request)
+    period, form = _period(request)
+    if fmt is None or period is None:
+        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+    report = queries.training_report(request.user, period)
+    context = {
+        "title": _("Bimtek dan peserta"),
+        "report": report,
+        "form": form,
+        "chart": grouped_bars(
+            _("Peserta Bimtek per tahun"),
+            [str(r["year"]) for r in report.by_year],
+            [Series(_("Peserta"), [r["participants"] for r in report.by_year])],
+        ),
+    }
+    return _respond(
+        request,
+        fmt,
+        template="reports/training.html",
+        context=context,
+        table=lambda: training_table(report),
+        filename=f"laporan-bimtek-{period.label}",
+    )
+
+
+@login_not_required
+@vary_on_cookie
+@cache_page(PUBLIC_CACHE_SECONDS)
+def transparency(request):
+    """Public page: province-wide aggregates, no personal data, no names."""
+    fmt = _format(request)
+    if fmt == "csv" and request.GET.get("laporan") == "wilayah":
+        return _region(request, None, public=True)
+    if fmt not in ("html", "csv"):
+        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+    if fmt == "csv":
+        return _yearly(request, None, public=True)
+    period, form = _period(request)
+    if period is None:
+        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+    yearly_report = queries.yearly_report(None, period)
+    region_report = queries.region_report(None, period)
+    context = {
+        "yearly": yearly_report,
+        "regions": region_report,
+        "kinds": queries.KINDS,
+        "form": form,
+        "year_chart": _year_chart(yearly_report),
+        "region_chart": _region_chart(region_report),
+    }
+    return render(request, "reports/transparency.html", context)
