@@ -100,6 +100,7 @@ class LpjSummary(models.Model):
     not_submitted = models.PositiveIntegerField(_("belum diserahkan"))
     submitted = models.PositiveIntegerField(_("diserahkan"))
     accepted = models.PositiveIntegerField(_("diterima"))
+    in_review = models.PositiveIntegerField(_("menunggu pemeriksaan"), default=0)
     refund_due = models.PositiveIntegerField(_("wajib setor kembali"))
     refund_due_amount = models.BigIntegerField(_("nilai wajib setor"))
 

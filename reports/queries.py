@@ -371,24 +371,24 @@ def training_report(user, period: Period) -> TrainingReport:
 
 def work_queues(user) -> dict[str, int]:
     """How many grants wait in each queue, within the user's area."""
+    ensure_fresh()
+    by_status = {
+        row["status"]: row["grants"]
+        for row in _scoped(StatusSummary.objects, user)
+        .values("status")
+        .annotate(grants=Sum("grants"))
+        .order_by()
+    }
+    counts = {status.value: by_status.get(status.value, 0) for status in Grant.Status}
     today = timezone.localdate()
-    grants = Grant.objects.visible_to(user)
-    counts = grants.aggregate(
-        proposed=Count("pk", filter=Q(status=Grant.Status.PROPOSED)),
-        needs_revision=Count("pk", filter=Q(status=Grant.Status.NEEDS_REVISION)),
-        verified=Count("pk", filter=Q(status=Grant.Status.VERIFIED)),
-        approved=Count("pk", filter=Q(status=Grant.Status.APPROVED)),
-        refund_due=Count("pk", filter=Q(status=Grant.Status.REFUND_DUE)),
-        lpj_overdue=Count(
-            "pk",
-            filter=Q(
-                status=Grant.Status.DISBURSED,
-                program__lpj_due_date__lt=today,
-                accountability_report__isnull=True,
-            ),
+    lpj = _scoped(LpjSummary.objects, user).aggregate(
+        overdue=Sum(
+            "not_submitted", filter=Q(program__lpj_due_date__lt=today), default=0
         ),
-        lpj_submitted=Count("pk", filter=Q(accountability_report__status="submitted")),
+        in_review=Sum("in_review", default=0),
     )
+    counts["lpj_overdue"] = lpj["overdue"]
+    counts["lpj_submitted"] = lpj["in_review"]
     return counts
 
 

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from grants.models import Grant
@@ -107,6 +107,7 @@ def _refresh_lpj(year: int, aided) -> None:
             not_submitted=row["not_submitted"],
             submitted=row["submitted"],
             accepted=row["accepted"],
+            in_review=row["in_review"],
             refund_due=row["refund_due"],
             refund_due_amount=row["refund_due_amount"] or 0,
         )
@@ -118,6 +119,9 @@ def _refresh_lpj(year: int, aided) -> None:
             not_submitted=Count("pk", filter=Q(**{f"{report}__isnull": True})),
             submitted=Count(f"{report}"),
             accepted=Count(f"{report}", filter=Q(**{f"{report}__status": "accepted"})),
+            in_review=Count(
+                f"{report}", filter=Q(**{f"{report}__status": "submitted"})
+            ),
             refund_due=Count("pk", filter=Q(status=Grant.Status.REFUND_DUE)),
             refund_due_amount=Sum(
                 f"{report}__refund_amount", filter=Q(status=Grant.Status.REFUND_DUE)
@@ -128,7 +132,6 @@ def _refresh_lpj(year: int, aided) -> None:
 
 def _refresh_year_bits(year: int, aided) -> None:
     bit = year_bit(year)
-    aided_here = aided.filter(institution=OuterRef("institution_id"))
     # Institutions aided in this year that have no row yet.
     missing = (
         aided.exclude(
@@ -147,11 +150,13 @@ def _refresh_year_bits(year: int, aided) -> None:
         )
         for row in missing
     )
-    # An institution may have moved or changed kind since its row was written.
+    aided_ids = aided.values("institution_id")
     rows = InstitutionAidYears.objects.all()
-    rows.filter(Exists(aided_here)).update(years_mask=F("years_mask").bitor(bit))
+    rows.filter(institution_id__in=aided_ids).update(
+        years_mask=F("years_mask").bitor(bit)
+    )
     rows.annotate(has_bit=F("years_mask").bitand(bit)).filter(has_bit__gt=0).exclude(
-        Exists(aided_here)
+        institution_id__in=aided_ids
     ).update(years_mask=F("years_mask") - bit)
 
 
