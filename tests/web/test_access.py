@@ -65,7 +65,7 @@ MATRIX = [
     ("bimtek detail", "/bimtek/{event}/", scoped_read()),
     ("laporan", "/laporan/", ALL_ROLES),
     ("laporan tahunan", "/laporan/tahunan/?dari=2022&sampai=2024", ALL_ROLES),
-    ("laporan wilayah", "/laporan/wilayah/?kabupaten=75.02", ALL_ROLES),
+    ("laporan wilayah", "/laporan/wilayah/?kabupaten=75.02", scoped_read()),
     ("laporan lpj", "/laporan/lpj/?format=csv", ALL_ROLES),
     ("laporan bimtek", "/laporan/bimtek/", ALL_ROLES),
     ("transparansi", "/transparansi/", dict.fromkeys(WHO, 200)),
