@@ -152,9 +152,10 @@ def _refresh_year_bits(year: int, aided) -> None:
     )
     aided_ids = aided.values("institution_id")
     rows = InstitutionAidYears.objects.all()
-    rows.filter(institution_id__in=aided_ids).update(
-        years_mask=F("years_mask").bitor(bit)
-    )
+    # Rows already holding the bit are left alone: rewriting them is the slow part.
+    rows.annotate(has_bit=F("years_mask").bitand(bit)).filter(
+        has_bit=0, institution_id__in=aided_ids
+    ).update(years_mask=F("years_mask").bitor(bit))
     rows.annotate(has_bit=F("years_mask").bitand(bit)).filter(has_bit__gt=0).exclude(
         institution_id__in=aided_ids
     ).update(years_mask=F("years_mask") - bit)

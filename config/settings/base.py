@@ -138,6 +138,9 @@ BANSOS_DEFAULT_CHECKLIST = [
 # LPJ due: this day of January of the year after the programme's year.
 BANSOS_LPJ_DUE_DAY = env.int("BANSOS_LPJ_DUE_DAY", default=10)
 
+# Largest recipient or beneficiary list accepted for import, in bytes.
+BANSOS_IMPORT_MAX_BYTES = env.int("BANSOS_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
@@ -146,4 +149,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # WeasyPrint narrates every step of every PDF at INFO.
+    "loggers": {
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
