@@ -226,8 +226,21 @@ def test_region_xlsx_holds_the_same_figures(aid, pengamat_client):
     ]
 
 
+@pytest.fixture
+def weasyprint():
+    try:
+        import weasyprint
+    except OSError as error:  # Pango is a system library WeasyPrint loads at import
+        pytest.skip(
+            f"WeasyPrint cannot load Pango ({error}); apt-get install libpango-1.0-0"
+        )
+    return weasyprint
+
+
 @pytest.mark.parametrize("report", ["tahunan", "wilayah", "lpj", "bimtek"])
-def test_every_report_exports_a_pdf_with_its_title(aid, pengamat_client, report):
+def test_every_report_exports_a_pdf_with_its_title(
+    aid, pengamat_client, report, weasyprint
+):
     response = pengamat_client.get(
         f"/laporan/{report}/?dari=2022&sampai=2023&format=pdf"
     )
