@@ -1,7 +1,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import District, Institution, Regency, Village
+from .models import (
+    District,
+    Institution,
+    Participant,
+    Regency,
+    Speaker,
+    TrainingEvent,
+    Village,
+)
 from .queries import similar_institutions
 
 
@@ -167,3 +175,50 @@ class InstitutionForm(RegionFieldsMixin, forms.ModelForm):
                     ),
                 )
         return cleaned_data
+
+
+class TrainingEventForm(forms.ModelForm):
+    class Meta:
+        model = TrainingEvent
+        fields = [
+            "title",
+            "kind",
+            "target_kind",
+            "start_date",
+            "end_date",
+            "venue",
+            "regency",
+            "organiser",
+            "notes",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+SpeakerFormSet = forms.inlineformset_factory(
+    TrainingEvent,
+    Speaker,
+    fields=["role", "name", "position", "origin", "order"],
+    extra=2,
+    can_delete=True,
+)
+
+
+class ParticipantForm(forms.ModelForm):
+    class Meta:
+        model = Participant
+        fields = ["institution", "person_name", "role"]
+        widgets = {"institution": forms.HiddenInput}
+
+    def __init__(self, *args, event: TrainingEvent, institutions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.instance.event = event
+        self.fields["institution"].queryset = institutions
+
+    def _get_validation_exclusions(self):
+        # The event is set by the view, not the form, but the unique rule
+        # (one person of an institution once per event) must still be checked.
+        return super()._get_validation_exclusions() - {"event"}

@@ -14,6 +14,13 @@ urlpatterns = [
     path("wilayah/kecamatan/", views.district_options, name="district_options"),
     path("wilayah/desa/", views.village_options, name="village_options"),
     path("bimtek/", views.TrainingEventListView.as_view(), name="training_list"),
+    path("bimtek/baru/", views.training_create, name="training_create"),
+    path("bimtek/<int:pk>/ubah/", views.training_update, name="training_update"),
+    path(
+        "bimtek/<int:pk>/peserta/",
+        views.training_participants,
+        name="training_participants",
+    ),
     path(
         "bimtek/<int:pk>/",
         views.TrainingEventDetailView.as_view(),

@@ -1,7 +1,10 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
@@ -13,7 +16,12 @@ from grants.models import GrantEvent
 from .access import StaffPermissionMixin, visible_regencies
 from .audit import history, record_change
 from .filters import InstitutionFilter, TrainingEventFilter
-from .forms import InstitutionForm
+from .forms import (
+    InstitutionForm,
+    ParticipantForm,
+    SpeakerFormSet,
+    TrainingEventForm,
+)
 from .models import District, Institution, Participant, TrainingEvent, Village
 
 
@@ -156,3 +164,104 @@ class TrainingEventDetailView(StaffPermissionMixin, DetailView):
                 "speakers", Prefetch("participants", queryset=participants)
             )
         )
+
+
+def _training_events(user):
+    return TrainingEvent.objects.visible_to(user).select_related("regency")
+
+
+def _save_training_event(request, event: TrainingEvent | None):
+    form = TrainingEventForm(request.POST or None, instance=event)
+    form.fields["regency"].queryset = visible_regencies(request.user)
+    speakers = SpeakerFormSet(request.POST or None, instance=event, prefix="speakers")
+    if request.method == "POST" and form.is_valid() and speakers.is_valid():
+        with transaction.atomic():
+            created = event is None
+            event = form.save()
+            speakers.instance = event
+            speakers.save()
+            changed = form.changed_data + (
+                ["speakers"] if speakers.has_changed() else []
+            )
+            record_change(request.user, event, created=created, changed_fields=changed)
+        messages.success(request, _("Kegiatan disimpan."))
+        return redirect("institutions:training_detail", pk=event.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "institutions/trainingevent_form.html",
+        {"form": form, "speakers": speakers, "object": event},
+        status=status,
+    )
+
+
+@permission_required("institutions.add_trainingevent", raise_exception=True)
+def training_create(request):
+    """Record a Bimtek: dates, venue, officials and speakers."""
+    return _save_training_event(request, None)
+
+
+@permission_required("institutions.change_trainingevent", raise_exception=True)
+def training_update(request, pk: int):
+    return _save_training_event(
+        request, get_object_or_404(_training_events(request.user), pk=pk)
+    )
+
+
+PARTICIPANT_SEARCH_LIMIT = 20
+
+
+@permission_required("institutions.add_participant", raise_exception=True)
+def training_participants(request, pk: int):
+    """Find institutions by name and add their people as participants."""
+    event = get_object_or_404(_training_events(request.user), pk=pk)
+    institutions = Institution.objects.visible_to(request.user).with_region()
+    form = ParticipantForm(request.POST or None, event=event, institutions=institutions)
+    if request.method == "POST":
+        if "remove" in request.POST:
+            if not request.user.has_perm("institutions.delete_participant"):
+                raise PermissionDenied
+            removed, _count = event.participants.filter(
+                pk=request.POST.get("remove")
+            ).delete()
+            if removed:
+                record_change(
+                    request.user, event, created=False, changed_fields=["participants"]
+                )
+            return redirect("institutions:training_participants", pk=event.pk)
+        if form.is_valid():
+            form.save()
+            record_change(
+                request.user, event, created=False, changed_fields=["participants"]
+            )
+            messages.success(
+                request,
+                _("%(name)s ditambahkan sebagai peserta.")
+                % {"name": form.instance.person_name},
+            )
+            return redirect(
+                f"{reverse('institutions:training_participants', args=[event.pk])}"
+                f"?cari={request.GET.get('cari', '')}"
+            )
+    query = request.GET.get("cari", "").strip()
+    found = []
+    if len(query) >= 3:
+        candidates = institutions.filter(name__icontains=query)
+        if event.target_kind:
+            candidates = candidates.filter(kind=event.target_kind)
+        found = list(candidates.order_by("name")[:PARTICIPANT_SEARCH_LIMIT])
+    return render(
+        request,
+        "institutions/trainingevent_participants.html",
+        {
+            "event": event,
+            "form": form,
+            "query": query,
+            "found": found,
+            "participants": event.participants.select_related(
+                "institution__village__district__regency"
+            ),
+            "roles": Participant.Role.choices,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
