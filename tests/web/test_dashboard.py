@@ -1,0 +1,324 @@
+"""Beranda's work queues and the yearly report's distinct counts. Who may open
+which page is in test_access.py."""
+
+import datetime
+import re
+
+import pytest
+
+from grants.models import Grant
+from institutions.models import Regency, StaffProfile, Village
+from tests.factories import (
+    GrantFactory,
+    InstitutionFactory,
+    ProgramFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+Status = Grant.Status
+YEAR = datetime.date.today().year
+BOALEMO_VILLAGE = "75.02.01.2004"
+GORONTALO_VILLAGE = "75.01.01.1001"
+
+
+def queues(response) -> dict[str, int]:
+    """The work-queue counts Beranda shows, by queue."""
+    return {
+        name: int(count)
+        for name, count in re.findall(
+            r'data-queue="([a-z_]+)">(\d+)</strong>', response.content.decode()
+        )
+    }
+
+
+@pytest.fixture
+def work(regions):
+    """Grants waiting in each queue: Boalemo (75.02) and Kab. Gorontalo (75.01)."""
+    program = ProgramFactory(year=YEAR)
+    waiting = {
+        BOALEMO_VILLAGE: {
+            Status.PROPOSED: 3,
+            Status.VERIFIED: 2,
+            Status.APPROVED: 4,
+            Status.NEEDS_REVISION: 1,
+            Status.REJECTED: 2,
+        },
+        GORONTALO_VILLAGE: {
+            Status.PROPOSED: 5,
+            Status.VERIFIED: 1,
+            Status.APPROVED: 2,
+            Status.NEEDS_REVISION: 3,
+        },
+    }
+    for code, counts in waiting.items():
+        village = Village.objects.get(code=code)
+        for status, count in counts.items():
+            for _ in range(count):
+                GrantFactory(
+                    program=program,
+                    institution__village=village,
+                    status=status,
+                    decree_number="SK/1",
+                )
+    return program
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("Verifikator", {"proposed": 8}),
+        ("Pimpinan", {"verified": 3}),
+        ("Bendahara", {"approved": 6}),
+        ("Operator", {"needs_revision": 4}),
+        ("Pengamat", {}),
+    ],
+)
+def test_beranda_shows_the_queue_of_the_users_role_with_its_count(
+    client, work, role, expected
+):
+    client.force_login(UserFactory(role=role))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert queues(response) == expected
+
+
+def test_a_user_with_two_roles_sees_both_queues(client, work):
+    user = UserFactory(role="Verifikator")
+    user.groups.add(*UserFactory(role="Pimpinan").groups.all())
+    client.force_login(user)
+
+    assert queues(client.get("/")) == {"proposed": 8, "verified": 3}
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("Verifikator", {"proposed": 5}),
+        ("Pimpinan", {"verified": 1}),
+        ("Bendahara", {"approved": 2}),
+        ("Operator", {"needs_revision": 3}),
+    ],
+)
+def test_a_regency_limited_user_counts_only_their_area(client, work, role, expected):
+    user = UserFactory(role=role)
+    StaffProfile.objects.create(user=user).regencies.add(
+        Regency.objects.get(code="75.01")
+    )
+    client.force_login(user)
+
+    assert queues(client.get("/")) == expected
+
+
+def test_the_queue_links_open_the_matching_list(client, work):
+    client.force_login(UserFactory(role="Verifikator"))
+    page = client.get("/").content.decode()
+
+    assert '<a href="/bantuan/?status=proposed">Menunggu verifikasi' in page
+    listed = client.get("/bantuan/?status=proposed").content.decode()
+    assert "8 data" in listed
+
+
+def lpj_counts(response) -> dict[str, int]:
+    html = response.content.decode()
+    return {
+        label: int(count)
+        for label, count in re.findall(
+            r">(LPJ terlambat|LPJ menunggu pemeriksaan) <strong>(\d+)</strong>", html
+        )
+    }
+
+
+def test_the_queues_follow_a_verification_done_in_the_workspace(client, work):
+    verifier = UserFactory(role="Verifikator")
+    approver = UserFactory(role="Pimpinan")
+    client.force_login(verifier)
+    assert queues(client.get("/")) == {"proposed": 8}
+    grant = Grant.objects.filter(status=Status.PROPOSED).first()
+
+    client.post(
+        f"/bantuan/{grant.pk}/verify/",
+        {
+            "verify-expected_status": "proposed",
+            "verify-item_0": "on",
+            "verify-item_1": "on",
+        },
+    )
+
+    grant.refresh_from_db()
+    assert grant.status == Status.VERIFIED
+    assert queues(client.get("/")) == {"proposed": 7}
+    client.force_login(approver)
+    assert queues(client.get("/")) == {"verified": 4}
+
+
+def test_the_lpj_counts_follow_an_lpj_recorded_in_the_workspace(client, regions):
+    program = ProgramFactory(year=YEAR - 2, lpj_due_date=datetime.date(YEAR - 1, 1, 10))
+    grant = GrantFactory(
+        program=program,
+        institution__village=Village.objects.get(code=BOALEMO_VILLAGE),
+        disbursed=True,
+    )
+    verifier = UserFactory(role="Verifikator")
+    client.force_login(verifier)
+    assert lpj_counts(client.get("/")) == {
+        "LPJ terlambat": 1,
+        "LPJ menunggu pemeriksaan": 0,
+    }
+
+    client.force_login(UserFactory(role="Operator"))
+    client.post(
+        f"/lpj/{grant.pk}/catat/",
+        {
+            "submitted_on": f"05/01/{YEAR}",
+            "amount_spent": "10.000.000",
+            "refund_amount": "0",
+        },
+    )
+
+    client.force_login(verifier)
+    assert lpj_counts(client.get("/")) == {
+        "LPJ terlambat": 0,
+        "LPJ menunggu pemeriksaan": 1,
+    }
+
+
+# The yearly report ----------------------------------------------------------------
+
+
+def table_rows(response) -> dict[str, list[str]]:
+    """Row label -> the cells (institutions, grants, amount per kind)."""
+    html = response.content.decode()
+    table = html.split("<tbody>", 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for label, cells in re.findall(
+        r'<th scope="row">([^<]+)(?:<sup>\*</sup>)?</th>(.*?)</tr>', table, re.S
+    ):
+        rows[label] = [
+            re.sub(r"</?strong>", "", cell)
+            for cell in re.findall(r'<td class="num">(.*?)</td>', cells)
+        ]
+    return rows
+
+
+@pytest.fixture
+def aided_years(regions):
+    """One WKSBM aided in both years, one only this year, one LKSA last year."""
+    last_year = ProgramFactory(year=YEAR - 1)
+    this_year = ProgramFactory(year=YEAR)
+    village = Village.objects.get(code=BOALEMO_VILLAGE)
+    twice = InstitutionFactory(name="Majelis Taklim Dua Kali", village=village)
+    once = InstitutionFactory(name="Majelis Taklim Sekali", village=village)
+    lksa = InstitutionFactory(
+        lksa=True, village=Village.objects.get(code=GORONTALO_VILLAGE)
+    )
+    aided = {"decree_number": "SK/1"}
+    GrantFactory(
+        program=last_year,
+        institution=twice,
+        status=Status.CLOSED,
+        amount=10_000_000,
+        **aided,
+    )
+    GrantFactory(
+        program=this_year,
+        institution=twice,
+        status=Status.DISBURSED,
+        amount=12_000_000,
+        **aided,
+    )
+    GrantFactory(
+        program=this_year,
+        institution=once,
+        status=Status.REFUND_DUE,
+        amount=8_000_000,
+        **aided,
+    )
+    GrantFactory(
+        program=last_year,
+        institution=lksa,
+        status=Status.CLOSED,
+        amount=30_000_000,
+        **aided,
+    )
+    # Not aided: neither counts.
+    GrantFactory(
+        program=this_year, institution__village=village, status=Status.APPROVED, **aided
+    )
+    GrantFactory(program=this_year, institution=lksa, status=Status.PROPOSED)
+
+
+def test_the_yearly_report_counts_an_institution_aided_twice_once_over_the_range(
+    client, aided_years
+):
+    client.force_login(UserFactory(role="Pengamat"))
+
+    response = client.get("/laporan/tahunan/")
+
+    assert response.status_code == 200
+    rows = table_rows(response)
+    # Per kind: institutions, grants, amount (WKSBM, Karang Taruna, LKSA).
+    assert rows[str(YEAR - 1)] == [
+        "1", "1", "Rp10.000.000",
+        "0", "0", "Rp0",
+        "1", "1", "Rp30.000.000",
+    ]  # fmt: skip
+    assert rows[str(YEAR)] == [
+        "2", "2", "Rp20.000.000",
+        "0", "0", "Rp0",
+        "0", "0", "Rp0",
+    ]  # fmt: skip
+    assert rows[f"{YEAR - 1}-{YEAR}"] == [
+        "2", "3", "Rp30.000.000",
+        "0", "0", "Rp0",
+        "1", "1", "Rp30.000.000",
+    ]  # fmt: skip
+
+
+def test_the_yearly_report_of_a_regency_limited_user_counts_their_area(
+    client, aided_years
+):
+    user = UserFactory(role="Pengamat")
+    StaffProfile.objects.create(user=user).regencies.add(
+        Regency.objects.get(code="75.01")
+    )
+    client.force_login(user)
+
+    rows = table_rows(client.get("/laporan/tahunan/"))
+
+    assert rows[f"{YEAR - 1}-{YEAR}"] == [
+        "0", "0", "Rp0",
+        "0", "0", "Rp0",
+        "1", "1", "Rp30.000.000",
+    ]  # fmt: skip
+
+
+def test_the_yearly_report_follows_a_new_grant(client, aided_years):
+    client.force_login(UserFactory(role="Pengamat"))
+    client.get("/laporan/tahunan/")
+    GrantFactory(
+        program=ProgramFactory(year=YEAR - 1),
+        institution=InstitutionFactory(
+            karang_taruna=True, village=Village.objects.get(code=BOALEMO_VILLAGE)
+        ),
+        status=Status.CLOSED,
+        amount=5_000_000,
+        decree_number="SK/2",
+    )
+
+    rows = table_rows(client.get("/laporan/tahunan/"))
+
+    assert rows[str(YEAR - 1)][3:6] == ["1", "1", "Rp5.000.000"]
+    assert rows[f"{YEAR - 1}-{YEAR}"][3:6] == ["1", "1", "Rp5.000.000"]
+
+
+def test_the_report_index_links_to_the_yearly_report(client, aided_years):
+    client.force_login(UserFactory(role="Pengamat"))
+
+    response = client.get("/laporan/")
+
+    assert response.status_code == 200
+    assert 'href="/laporan/tahunan/"' in response.content.decode()
