@@ -32,7 +32,7 @@ def home(request):
     if latest_year and latest_year < year:
         year = latest_year
     period = queries.default_period()
-    yearly = queries.yearly_report(request.user, period)
+    yearly = queries.yearly_report(request.user, period, range_totals=False)
     regions = queries.region_report(request.user, queries.Period(year, year))
     context = {
         "queues": queries.work_queues(request.user),
