@@ -196,7 +196,9 @@ def ensure_users() -> tuple[dict[str, User], int]:
         user = User.objects.filter(username=username).first()
         if user is None:
             user = User(username=username, first_name=first_name, last_name="(demo)")
-            user.is_staff = True
+            # Staff work in the workspace, which keeps them to their area; only
+            # the administrator uses Django admin.
+            user.is_staff = role is None
             user.is_superuser = role is None
             user.set_password(demo_password(username))
             user.save()

@@ -248,7 +248,7 @@ def test_demo_users_have_their_role_and_can_log_in(
     seeded, client, username, role, _name
 ):
     user = User.objects.get(username=username)
-    assert user.is_staff
+    assert user.is_staff == (role is None)
     assert user.is_superuser == (role is None)
     assert list(user.groups.values_list("name", flat=True)) == ([role] if role else [])
     assert client.login(username=username, password=demo_password(username))
