@@ -14,6 +14,17 @@ KIND_FLAGS = {
 }
 
 
+class LinesField(forms.CharField):
+    """One item per line; browsers send CRLF, so compare the items, not the text."""
+
+    def to_python(self, value) -> list[str]:
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def has_changed(self, initial, data) -> bool:
+        return self.to_python(initial) != self.to_python(data)
+
+
 class ProgramForm(forms.ModelForm):
     eligible_kinds = forms.MultipleChoiceField(
         label=_("Jenis lembaga yang dapat dibantu"),
@@ -21,7 +32,7 @@ class ProgramForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
     )
     budget_ceiling = RupiahField(label=_("Pagu anggaran"))
-    checklist_text = forms.CharField(
+    checklist_text = LinesField(
         label=_("Daftar periksa dokumen"),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Satu dokumen per baris."),
@@ -50,10 +61,7 @@ class ProgramForm(forms.ModelForm):
         )
 
     def clean_checklist_text(self) -> list[str]:
-        items = [
-            line.strip() for line in self.cleaned_data["checklist_text"].splitlines()
-        ]
-        items = [item for item in items if item]
+        items = self.cleaned_data["checklist_text"]
         if len(set(items)) != len(items):
             raise forms.ValidationError(_("Ada dokumen yang tertulis dua kali."))
         return items

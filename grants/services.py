@@ -179,7 +179,7 @@ def check_eligibility(
     program: Program, institution: Institution, *, today: datetime.date | None = None
 ) -> Eligibility:
     """Say whether an institution may be proposed in a programme, and what to watch."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     result = Eligibility()
     if not program.covers(institution.kind):
         result.errors.append(
@@ -439,12 +439,18 @@ def record_lpj(
     has_receipts: bool = False,
     note: str = "",
 ) -> AccountabilityReport:
-    """Record the LPJ a grantee handed in."""
+    """Record the LPJ a grantee handed in, or its corrected version after a revision."""
     _require_perm(by, "add_accountabilityreport")
     grant = _lock(grant, None)
     if grant.status != Status.DISBURSED:
         raise InvalidTransition(_(MSG_LPJ_NOT_DUE))
-    if AccountabilityReport.objects.filter(grant=grant).exists():
+    report = (
+        AccountabilityReport.objects.select_for_update().filter(grant=grant).first()
+    )
+    if (
+        report is not None
+        and report.status != AccountabilityReport.Status.NEEDS_REVISION
+    ):
         raise GrantError(_(MSG_LPJ_EXISTS))
     if (
         amount_spent < 0
@@ -452,17 +458,18 @@ def record_lpj(
         or amount_spent + refund_amount > grant.amount
     ):
         raise GrantError(_(MSG_LPJ_EXCEEDS))
-    return AccountabilityReport.objects.create(
-        grant=grant,
-        submitted_on=submitted_on,
-        amount_spent=amount_spent,
-        refund_amount=refund_amount,
-        has_usage_report=has_usage_report,
-        has_signed_statement=has_signed_statement,
-        has_receipts=has_receipts,
-        note=note,
-        recorded_by=by,
-    )
+    report = report or AccountabilityReport(grant=grant)
+    report.status = AccountabilityReport.Status.SUBMITTED
+    report.submitted_on = submitted_on
+    report.amount_spent = amount_spent
+    report.refund_amount = refund_amount
+    report.has_usage_report = has_usage_report
+    report.has_signed_statement = has_signed_statement
+    report.has_receipts = has_receipts
+    report.note = f"{report.note}\n{note}".strip() if report.pk else note
+    report.recorded_by = by
+    report.save()
+    return report
 
 
 @transaction.atomic

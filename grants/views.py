@@ -5,6 +5,7 @@ from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import CreateView, DetailView, UpdateView
@@ -29,7 +30,7 @@ from .forms import (
     ResubmitForm,
     VerifyForm,
 )
-from .models import AccountabilityReport, Grant, Program
+from .models import AccountabilityReport, Disbursement, Grant, Program
 
 # Programmes ----------------------------------------------------------------
 
@@ -64,12 +65,16 @@ class ProgramDetailView(StaffPermissionMixin, DetailView):
             )
         }
         # Totals against the ceiling always cover the whole province.
+        # Two queries: summing amounts across the disbursement join would count a
+        # grant paid in instalments once per instalment.
         totals = Grant.objects.filter(program=program).aggregate(
             committed=Sum(
                 "amount", filter=Q(status__in=Grant.COMMITTED_STATUSES), default=0
             ),
-            disbursed=Sum("disbursements__amount", default=0),
         )
+        totals["disbursed"] = Disbursement.objects.filter(
+            grant__program=program
+        ).aggregate(total=Sum("amount", default=0))["total"]
         context.update(
             status_rows=[
                 (status, by_status.get(status.value, {"count": 0, "total": 0}))
@@ -112,7 +117,7 @@ class ProgramUpdateView(StaffPermissionMixin, ProgramFormMixin, UpdateView):
                 self.request.user,
                 self.object,
                 created=False,
-                changed_fields=form.changed_data,
+                changed_fields=[str(form.fields[f].label) for f in form.changed_data],
             )
         messages.success(self.request, _("Perubahan disimpan."))
         return response
@@ -288,6 +293,16 @@ def grant_action(request, pk: int, action: str):
     return redirect("grants:grant_detail", pk=grant.pk)
 
 
+def _safe_next(request) -> str:
+    """Back to the filtered list the bulk form came from, never another site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("grants:grant_list")
+
+
 @require_POST
 def grant_bulk(request):
     """Verify or approve several grants, each through the same service."""
@@ -298,7 +313,7 @@ def grant_bulk(request):
     if not form.is_valid():
         for error in form.errors.values():
             messages.error(request, " ".join(error))
-        return redirect(request.POST.get("next") or "grants:grant_list")
+        return redirect(_safe_next(request))
     action = form.cleaned_data["action"]
     if not request.user.has_perm(f"grants.{action}_grant"):
         raise PermissionDenied
@@ -334,7 +349,7 @@ def grant_bulk(request):
         _("%(done)s dari %(total)s bantuan berhasil diproses.")
         % {"done": done, "total": len(form.cleaned_data["grants"])},
     )
-    return redirect(request.POST.get("next") or "grants:grant_list")
+    return redirect(_safe_next(request))
 
 
 @permission_required("grants.propose_grant", raise_exception=True)
@@ -414,7 +429,10 @@ class LpjListView(StaffPermissionMixin, FilterView):
 def lpj_record(request, pk: int):
     """Record the LPJ a grantee handed in."""
     grant = _scoped_grant(request, pk)
-    form = LpjForm(request.POST or None, grant=grant)
+    returned = AccountabilityReport.objects.filter(
+        grant=grant, status=AccountabilityReport.Status.NEEDS_REVISION
+    ).first()
+    form = LpjForm(request.POST or None, grant=grant, instance=returned)
     if request.method == "POST" and form.is_valid():
         try:
             services.record_lpj(grant, by=request.user, **form.cleaned_data)

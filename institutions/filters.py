@@ -15,11 +15,18 @@ class RegionFilterMixin:
     def narrow_region_choices(self) -> None:
         regency = self.data.get("kabupaten")
         district = self.data.get("kecamatan")
-        self.filters["kecamatan"].queryset = District.objects.filter(
-            regency_id=regency or None
+        # Without the parent, accept just the value asked for (a link from a
+        # report may name only a district).
+        self.filters["kecamatan"].queryset = (
+            District.objects.filter(regency_id=regency)
+            if regency
+            else District.objects.filter(pk=district or None)
         )
-        self.filters["desa"].queryset = Village.objects.filter(
-            district_id=district or None
+        village = self.data.get("desa")
+        self.filters["desa"].queryset = (
+            Village.objects.filter(district_id=district)
+            if district
+            else Village.objects.filter(pk=village or None)
         )
 
 

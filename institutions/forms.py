@@ -47,6 +47,14 @@ class RegionFieldsMixin:
         self.fields["village"].queryset = Village.objects.filter(
             district_id=district_code or None
         )
+        # The lists hold only the children of the chosen parent, so a choice
+        # outside them is one from another regency or district.
+        self.fields["district"].error_messages["invalid_choice"] = _(
+            "Kecamatan tidak berada di kabupaten/kota ini."
+        )
+        self.fields["village"].error_messages["invalid_choice"] = _(
+            "Desa/kelurahan tidak berada di kecamatan ini."
+        )
 
     def clean_region(self, cleaned_data: dict) -> None:
         district, village = cleaned_data.get("district"), cleaned_data.get("village")
@@ -89,6 +97,8 @@ def region_fields() -> dict:
 class InstitutionForm(RegionFieldsMixin, forms.ModelForm):
     regency = region_fields()["regency"]
     district = region_fields()["district"]
+    # Wider than the 16 stored digits: staff paste the dotted legacy form.
+    npwp = forms.CharField(label=_("NPWP"), max_length=25, required=False)
     confirm_similar = forms.BooleanField(
         label=_("Saya sudah memeriksa: ini lembaga yang berbeda."),
         required=False,

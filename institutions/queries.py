@@ -4,6 +4,7 @@ import datetime
 from difflib import SequenceMatcher
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from .models import Institution, Village
 from .text import normalize_name
@@ -31,7 +32,7 @@ def with_document_expired(
     queryset: QuerySet, today: datetime.date | None = None
 ) -> QuerySet:
     """Institutions whose operating permit or accreditation has lapsed."""
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     return queryset.filter(
         Q(permit_expires_on__lt=today) | Q(accreditation_expires_on__lt=today)
     )
@@ -43,6 +44,6 @@ def with_lpj_overdue(
     """Institutions holding a disbursed grant whose LPJ is late."""
     from grants.models import Grant
 
-    today = today or datetime.date.today()
+    today = today or timezone.localdate()
     overdue = Grant.objects.overdue_lpj(today).filter(institution=OuterRef("pk"))
     return queryset.filter(Exists(overdue))

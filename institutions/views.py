@@ -102,7 +102,11 @@ class InstitutionUpdateView(StaffPermissionMixin, InstitutionFormMixin, UpdateVi
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        changed = [f for f in form.changed_data if f not in ("regency", "district")]
+        changed = [
+            str(form.fields[f].label)
+            for f in form.changed_data
+            if f not in ("regency", "district")
+        ]
         if changed:
             record_change(
                 self.request.user, self.object, created=False, changed_fields=changed
@@ -180,9 +184,9 @@ def _save_training_event(request, event: TrainingEvent | None):
             event = form.save()
             speakers.instance = event
             speakers.save()
-            changed = form.changed_data + (
-                ["speakers"] if speakers.has_changed() else []
-            )
+            changed = [str(form.fields[f].label) for f in form.changed_data]
+            if speakers.has_changed():
+                changed.append(str(_("Pejabat dan narasumber")))
             record_change(request.user, event, created=created, changed_fields=changed)
         messages.success(request, _("Kegiatan disimpan."))
         return redirect("institutions:training_detail", pk=event.pk)
@@ -226,13 +230,16 @@ def training_participants(request, pk: int):
             ).delete()
             if removed:
                 record_change(
-                    request.user, event, created=False, changed_fields=["participants"]
+                    request.user,
+                    event,
+                    created=False,
+                    changed_fields=[str(_("Peserta"))],
                 )
             return redirect("institutions:training_participants", pk=event.pk)
         if form.is_valid():
             form.save()
             record_change(
-                request.user, event, created=False, changed_fields=["participants"]
+                request.user, event, created=False, changed_fields=[str(_("Peserta"))]
             )
             messages.success(
                 request,

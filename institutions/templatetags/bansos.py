@@ -1,5 +1,6 @@
 from django import template
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -18,3 +19,11 @@ def query_with(context, **changes) -> str:
         params[key] = value
     params.pop("page", None)
     return urlencode(sorted(params.lists()), doseq=True)
+
+
+@register.filter
+def person(user) -> str:
+    """A user's name for timelines; nobody (an import, the system) reads `sistem`."""
+    if user is None:
+        return _("sistem")
+    return user.get_full_name() or user.get_username()

@@ -8,7 +8,6 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
-from django.template.base import VariableDoesNotExist
 from django.test.utils import CaptureQueriesContext
 
 from grants.models import Grant, GrantEvent
@@ -483,14 +482,6 @@ def test_a_proposer_who_also_verifies_cannot_check_their_own_proposal_by_posting
     assert state(grant) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=VariableDoesNotExist,
-    reason="BUG: grant_detail.html and institution_detail.html use "
-    "`x.get_full_name|default:x.username` with x = None (an event without actor, "
-    "a grant without proposer); a failed lookup in a filter argument raises "
-    "VariableDoesNotExist, so the page is a 500 instead of showing 'sistem' / '-'",
-)
 @pytest.mark.parametrize("url", ["/bantuan/{grant}/", "/lembaga/{institution}/"])
 def test_a_grant_event_without_an_actor_is_shown_as_the_systems(
     as_user, program, institution, url
@@ -1062,3 +1053,15 @@ def test_the_lpj_section_appears_once_the_grant_is_disbursed(as_user, approved):
 
     assert f'href="/lpj/{approved.pk}/catat/"' in detail
     assert "Belum diserahkan; batas 10/01/" in detail
+
+
+@pytest.mark.parametrize(
+    "target", ["https://contoh-jahat.example/", "//contoh-jahat.example/x"]
+)
+def test_bulk_actions_never_redirect_to_another_site(client, regions, target):
+    client.force_login(UserFactory(username="verif_bulk", role="Verifikator"))
+    response = client.post(
+        "/bantuan/massal/", {"action": "verify", "grants": [], "next": target}
+    )
+    assert response.status_code == 302
+    assert response.url == "/bantuan/"

@@ -381,13 +381,6 @@ def test_a_valid_institution_is_created_with_its_author_and_history(
     assert "Rahmawati: Ditambahkan." in history
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: the NPWP form field keeps the model's max_length=16, so the dotted "
-    "legacy form (20 characters) fails 'paling banyak 16 karakter' before "
-    "InstitutionForm.clean_npwp can strip it to digits (and the input's "
-    "maxlength=16 truncates a pasted NPWP in the browser)",
-)
 def test_a_dotted_legacy_npwp_is_stored_as_digits(operator_client, regions):
     response = operator_client.post(
         "/lembaga/baru/", form_data(npwp="01.234.567.8-901.000")
@@ -400,10 +393,16 @@ def test_a_dotted_legacy_npwp_is_stored_as_digits(operator_client, regions):
 BAD_INPUT = [
     pytest.param({"name": ""}, "name", REQUIRED, id="missing-name"),
     pytest.param(
-        {"district": "75.01.01"}, "district", INVALID_CHOICE, id="district-elsewhere"
+        {"district": "75.01.01"},
+        "district",
+        "Kecamatan tidak berada di kabupaten/kota ini.",
+        id="district-elsewhere",
     ),
     pytest.param(
-        {"village": HARAPAN}, "village", INVALID_CHOICE, id="village-elsewhere"
+        {"village": HARAPAN},
+        "village",
+        "Desa/kelurahan tidak berada di kecamatan ini.",
+        id="village-elsewhere",
     ),
     pytest.param(
         {"npwp": "12.345"},
@@ -465,12 +464,6 @@ def test_the_region_selects_keep_the_chosen_regency_district_and_village(
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: InstitutionForm.clean_region's message is unreachable: the district "
-    "and village ModelChoiceFields are already narrowed to the chosen parent, so a "
-    "district outside the regency fails as a generic invalid choice first",
-)
 def test_a_district_outside_the_regency_is_named_as_such(operator_client, regions):
     response = operator_client.post("/lembaga/baru/", form_data(district="75.01.01"))
 
@@ -628,7 +621,7 @@ def test_an_edit_records_which_fields_changed(operator_client, operator, nurul_h
     assert entry.user == operator
     assert entry.object_id == str(nurul_huda.pk)
     assert json.loads(entry.change_message) == [
-        {"changed": {"fields": ["leader_name", "phone"]}}
+        {"changed": {"fields": ["Nama ketua", "Telepon"]}}
     ]
 
 
@@ -649,12 +642,6 @@ def test_the_edit_form_shows_the_stored_values(operator_client, nurul_huda):
     assert 'name="confirm_similar"' not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: institutions.views.InstitutionUpdateView logs form field names "
-    "(`phone`, `leader_name`) in the change message, so the Indonesian history "
-    "shows 'Phone berubah.' instead of 'Telepon berubah.'; the admin logs labels",
-)
 def test_the_history_names_changed_fields_by_their_labels(operator_client, nurul_huda):
     operator_client.post(
         f"/lembaga/{nurul_huda.pk}/ubah/", form_data(phone="0852-1111-2222")
@@ -715,3 +702,11 @@ def test_an_unknown_parent_gives_only_the_empty_option(operator_client, regions,
 
     assert response.status_code == 200
     assert option_values(response) == [""]
+
+
+def test_a_district_alone_filters_the_list(client, regions):
+    client.force_login(UserFactory(username="pengamat_kec", role="Pengamat"))
+    here = InstitutionFactory(village=Village.objects.get(code="75.02.01.2004"))
+    InstitutionFactory(village=Village.objects.get(code="75.71.01.1001"))
+    response = client.get("/lembaga/?kecamatan=75.02.01")
+    assert [i.pk for i in response.context["object_list"]] == [here.pk]

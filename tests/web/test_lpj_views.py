@@ -405,3 +405,27 @@ def test_the_lpj_list_shows_only_grants_that_were_paid(as_user, lpj_states):
     )
     late_row = page(response).split("Sudah Terlambat</a>", 1)[1].split("</tr>", 1)[0]
     assert "Terlambat</span>" in late_row
+
+
+def test_an_lpj_sent_back_for_revision_is_corrected_and_reviewed_again(
+    as_user, disbursed
+):
+    as_user("operator").post(f"/lpj/{disbursed.pk}/catat/", lpj_data())
+    as_user("verifikator").post(
+        f"/lpj/{disbursed.pk}/periksa/",
+        {"decision": "revise", "note": "Kuitansi belum lengkap"},
+    )
+    operator = as_user("operator")
+    form = page(operator.get(f"/lpj/{disbursed.pk}/catat/"))
+    assert 'value="9.500.000"' in form  # the returned LPJ is prefilled
+    response = operator.post(
+        f"/lpj/{disbursed.pk}/catat/", lpj_data(spent="10.000.000", refund="0")
+    )
+    assert response.status_code == 302
+    report = AccountabilityReport.objects.get(grant=disbursed)
+    assert report.status == LpjStatus.SUBMITTED
+    assert (report.amount_spent, report.refund_amount) == (10_000_000, 0)
+    assert "Kuitansi belum lengkap" in report.note
+    as_user("verifikator").post(f"/lpj/{disbursed.pk}/periksa/", {"decision": "accept"})
+    disbursed.refresh_from_db()
+    assert disbursed.status == Status.CLOSED

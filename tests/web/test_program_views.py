@@ -300,12 +300,6 @@ def test_a_regency_limited_user_counts_their_area_against_the_whole_ceiling(
     assert figures(response)["Disetujui"] == "Rp45.000.000"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ProgramDetailView sums grants.amount and disbursements.amount in one "
-    "aggregate over a join, so a grant paid in two instalments counts twice in "
-    "'Disetujui' and 'Sisa pagu' (Rp40.000.000 instead of Rp20.000.000)",
-)
 def test_a_grant_paid_in_two_instalments_counts_once_against_the_ceiling(
     client, regions
 ):
@@ -370,16 +364,10 @@ def test_an_edit_records_which_fields_changed(pimpinan_client, pimpinan):
     assert entry.user == pimpinan
     assert entry.object_id == str(program.pk)
     assert json.loads(entry.change_message) == [
-        {"changed": {"fields": ["eligible_kinds", "budget_ceiling"]}}
+        {"changed": {"fields": ["Jenis lembaga yang dapat dibantu", "Pagu anggaran"]}}
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: browsers post textarea lines with CRLF; ProgramForm.checklist_text "
-    "has initial '\\n'-joined lines, so every browser save of an unchanged programme "
-    "counts checklist_text as changed and ProgramUpdateView writes a history row",
-)
 def test_saving_an_unchanged_programme_from_a_browser_writes_no_history(
     pimpinan_client,
 ):
