@@ -73,6 +73,15 @@ MSG_CEILING = gettext_noop(
 MSG_OVER_DISBURSED = gettext_noop(
     "Penyaluran melebihi nilai bantuan: sisa yang dapat disalurkan %(room)s."
 )
+MSG_USE_SERVICE = gettext_noop(
+    "Status %(to)s hanya dapat dicapai melalui tindakannya sendiri."
+)
+MSG_REFUND_REFERENCE_REQUIRED = gettext_noop("Nomor bukti setor wajib diisi.")
+MSG_DISBURSEMENT_POSITIVE = gettext_noop("Jumlah penyaluran harus lebih dari nol.")
+MSG_LPJ_INCOMPLETE = gettext_noop(
+    "LPJ harus mempertanggungjawabkan seluruh dana: dana terpakai ditambah sisa dana "
+    "harus sama dengan nilai bantuan (%(amount)s)."
+)
 MSG_DUPLICATE_TRANSFER = gettext_noop("Nomor bukti transfer ini sudah tercatat.")
 MSG_REASON_REQUIRED = gettext_noop("Alasan wajib diisi.")
 MSG_DECREE_REQUIRED = gettext_noop("Nomor dan tanggal SK penetapan wajib diisi.")
@@ -152,6 +161,18 @@ def _move(
     return grant
 
 
+MOVES_WITH_THEIR_OWN_SERVICE = frozenset(
+    {
+        Status.PROPOSED,
+        Status.NEEDS_REVISION,
+        Status.VERIFIED,
+        Status.APPROVED,
+        Status.DISBURSED,
+        Status.REJECTED,
+    }
+)
+
+
 @transaction.atomic
 def transition_grant(
     grant: Grant,
@@ -161,7 +182,13 @@ def transition_grant(
     note: str = "",
     expected_status: str | None = None,
 ) -> Grant:
-    """Move a grant to another status and record who did it."""
+    """Move a grant to another status and record who did it.
+
+    Only for moves without rules of their own; verifying, approving, paying and
+    the rest go through their services, which check what this cannot.
+    """
+    if to in MOVES_WITH_THEIR_OWN_SERVICE:
+        raise InvalidTransition(_(MSG_USE_SERVICE) % {"to": Status(to).label})
     return _move(_lock(grant, expected_status), to, by=by, note=note)
 
 
@@ -401,7 +428,7 @@ def record_disbursement(
             _message_invalid_transition(grant.status, Status.DISBURSED)
         )
     if amount <= 0:
-        raise OverDisbursement(_("Jumlah penyaluran harus lebih dari nol."))
+        raise OverDisbursement(_(MSG_DISBURSEMENT_POSITIVE))
     room = grant.amount - grant.disbursed_amount()
     if amount > room:
         raise OverDisbursement(_(MSG_OVER_DISBURSED) % {"room": rupiah(room)})
@@ -483,6 +510,9 @@ def review_lpj(
         raise GrantError(_(MSG_LPJ_NOT_PENDING))
     if not accept and not note.strip():
         raise GrantError(_(MSG_REASON_REQUIRED))
+    grant_amount = report.grant.amount
+    if accept and report.amount_spent + report.refund_amount != grant_amount:
+        raise GrantError(_(MSG_LPJ_INCOMPLETE) % {"amount": rupiah(grant_amount)})
     report.status = (
         AccountabilityReport.Status.ACCEPTED
         if accept
@@ -514,7 +544,7 @@ def record_refund(
     """Record the deposit of unspent money, which closes the grant."""
     _require_perm(by, "disburse_grant")
     if not refund_reference.strip():
-        raise GrantError(_(MSG_REASON_REQUIRED))
+        raise GrantError(_(MSG_REFUND_REFERENCE_REQUIRED))
     grant = _lock(grant, expected_status)
     if grant.status != Status.REFUND_DUE:
         raise InvalidTransition(

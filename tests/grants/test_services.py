@@ -24,6 +24,7 @@ from grants.services import (
     MSG_KIND_NOT_ELIGIBLE,
     MSG_LPJ_EXCEEDS,
     MSG_LPJ_EXISTS,
+    MSG_LPJ_INCOMPLETE,
     MSG_LPJ_NOT_DUE,
     MSG_LPJ_NOT_PENDING,
     MSG_NO_PERMISSION,
@@ -31,7 +32,9 @@ from grants.services import (
     MSG_OWN_PROPOSAL,
     MSG_PERMIT_INVALID,
     MSG_REASON_REQUIRED,
+    MSG_REFUND_REFERENCE_REQUIRED,
     MSG_STALE,
+    MSG_USE_SERVICE,
     WARN_AIDED_LAST_YEAR,
     WARN_LPJ_OVERDUE,
     CeilingExceeded,
@@ -1139,11 +1142,6 @@ def test_transition_grant_refuses_a_move_outside_the_workflow(program, head, sta
     assert snapshot(grant) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: transition_grant(to=APPROVED) skips the ceiling, decree, permission "
-    "and maker-checker rules that approve_grant enforces",
-)
 def test_the_generic_transition_cannot_approve_past_the_ceiling(program, operator):
     GrantFactory(program=program, amount=95_000_000, approved=True)
     grant = GrantFactory(
@@ -1345,7 +1343,7 @@ def test_a_refund_needs_its_deposit_reference(
     report = refund_due(disbursed, operator, verifier)
     before = snapshot(disbursed)
 
-    with pytest.raises(GrantError):
+    with pytest.raises(GrantError, match=exactly(MSG_REFUND_REFERENCE_REQUIRED)):
         record_refund(
             disbursed,
             by=treasurer,
@@ -1495,3 +1493,34 @@ def test_each_step_of_the_workflow_writes_exactly_one_event(
 
     assert grant.events.count() == len(steps) + 1
     assert Disbursement.objects.filter(grant=grant).count() == 1
+
+
+def test_an_lpj_that_leaves_money_unaccounted_for_cannot_be_accepted(
+    disbursed, operator, verifier
+):
+    report = hand_in(disbursed, operator, amount_spent=8_000_000, refund_amount=0)
+
+    with pytest.raises(GrantError, match=r"Rp10\.000\.000"):
+        review_lpj(report, by=verifier, accept=True)
+
+    report.refresh_from_db()
+    disbursed.refresh_from_db()
+    assert report.status == AccountabilityReport.Status.SUBMITTED
+    assert disbursed.status == Status.DISBURSED
+    assert MSG_LPJ_INCOMPLETE.startswith("LPJ harus")
+
+
+@pytest.mark.parametrize(
+    "to", [Status.VERIFIED, Status.APPROVED, Status.DISBURSED, Status.REJECTED]
+)
+def test_the_generic_transition_leaves_moves_with_rules_to_their_services(
+    program, head, to
+):
+    grant = GrantFactory(program=program, verified=True, decree_number="SK/1")
+
+    with pytest.raises(InvalidTransition, match="hanya dapat dicapai"):
+        transition_grant(grant, to=to, by=head)
+
+    grant.refresh_from_db()
+    assert grant.status == Status.VERIFIED
+    assert "%(to)s" in MSG_USE_SERVICE
