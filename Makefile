@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench-help
+.PHONY: install run test lint bench-help messages
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,3 +27,9 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The English catalogue: collect new Indonesian msgids into locale/en, then
+# compile django.mo (committed, so running the app needs no gettext).
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l en --ignore=$(VENV) --ignore=staticfiles --ignore=test-artifacts --no-obsolete
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=$(VENV)
