@@ -229,6 +229,14 @@ class Grant(TimeStampedModel):
         related_name="proposed_grants",
         verbose_name=_("diusulkan oleh"),
     )
+    import_batch = models.ForeignKey(
+        "institutions.ImportBatch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grants",
+        verbose_name=_("dibuat oleh impor"),
+    )
 
     objects = GrantQuerySet.as_manager()
 

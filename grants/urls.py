@@ -21,5 +21,4 @@ urlpatterns = [
     path("lpj/", views.LpjListView.as_view(), name="lpj_list"),
     path("lpj/<int:pk>/catat/", views.lpj_record, name="lpj_record"),
     path("lpj/<int:pk>/periksa/", views.lpj_review, name="lpj_review"),
-    path("impor/", views.import_index, name="import_index"),
 ]

@@ -469,9 +469,3 @@ def lpj_review(request, pk: int):
     else:
         messages.error(request, _("Pilih keputusan pemeriksaan LPJ."))
     return redirect("grants:grant_detail", pk=grant.pk)
-
-
-@permission_required("grants.view_grant", raise_exception=True)
-def import_index(request):
-    """Where staff bring in lists of recipients."""
-    return render(request, "grants/import_index.html")

@@ -3,7 +3,15 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import District, Institution, Regency, TrainingEvent, Village
+from .models import (
+    Beneficiary,
+    BeneficiaryEnrollment,
+    District,
+    Institution,
+    Regency,
+    TrainingEvent,
+    Village,
+)
 from .queries import with_document_expired, with_lpj_overdue
 
 YES_NO = [("", _("Semua")), ("1", _("Ya")), ("0", _("Tidak"))]
@@ -143,3 +151,40 @@ class TrainingEventFilter(django_filters.FilterSet):
     class Meta:
         model = TrainingEvent
         fields: list[str] = []
+
+
+class EnrollmentFilter(django_filters.FilterSet):
+    """Beneficiaries as enrolled with an institution in a year."""
+
+    q = django_filters.CharFilter(
+        label=_("Cari"),
+        method="search",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("nama, NIK")}),
+    )
+    lembaga = django_filters.NumberFilter(
+        field_name="institution_id", label=_("Lembaga"), widget=forms.HiddenInput
+    )
+    tahun = django_filters.NumberFilter(field_name="year", label=_("Tahun"))
+    kategori = django_filters.ChoiceFilter(
+        field_name="beneficiary__category",
+        label=_("Kategori"),
+        choices=Beneficiary.Category.choices,
+    )
+    kabupaten = django_filters.ModelChoiceFilter(
+        field_name="institution__village__district__regency",
+        label=_("Kabupaten/kota"),
+        queryset=Regency.objects.all(),
+    )
+
+    class Meta:
+        model = BeneficiaryEnrollment
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        digits = "".join(ch for ch in value if ch.isdigit())
+        condition = Q(beneficiary__name__icontains=value) | Q(
+            institution__name__icontains=value
+        )
+        if len(digits) >= 4:
+            condition |= Q(beneficiary__nik__startswith=digits)
+        return queryset.filter(condition)

@@ -1,6 +1,7 @@
 """factory_boy factories; a Trait per grant status, as in Hypha."""
 
 import datetime
+import hashlib
 
 import factory
 from django.contrib.auth.models import Group, User
@@ -9,6 +10,7 @@ from grants.models import Disbursement, Grant, GrantEvent, Program
 from institutions.models import (
     Beneficiary,
     District,
+    ImportBatch,
     Institution,
     Participant,
     Regency,
@@ -189,3 +191,23 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(TrainingEventFactory)
     institution = factory.SubFactory(InstitutionFactory)
     person_name = factory.Sequence(lambda n: f"Peserta {n}")
+
+
+SAMPLE_LIST = (
+    b"tahun;jenis_lembaga;nama_lembaga;kode_desa;nilai_bantuan\r\n"
+    b"2024;WKSBM;Majelis Taklim Contoh;75.02.01.2004;10.000.000\r\n"
+)
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    """A recipient list awaiting confirmation (its file needs the regions loaded)."""
+
+    class Meta:
+        model = ImportBatch
+
+    kind = ImportBatch.Kind.RECIPIENTS
+    status = ImportBatch.Status.PREVIEWED
+    file_name = "daftar_penerima.csv"
+    file = factory.django.FileField(filename="daftar_penerima.csv", data=SAMPLE_LIST)
+    sha256 = hashlib.sha256(SAMPLE_LIST).hexdigest()
+    size = len(SAMPLE_LIST)

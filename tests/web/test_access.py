@@ -9,6 +9,7 @@ from grants.models import AccountabilityReport
 from institutions.models import Regency, StaffProfile, Village
 from tests.factories import (
     GrantFactory,
+    ImportBatchFactory,
     InstitutionFactory,
     ProgramFactory,
     TrainingEventFactory,
@@ -73,6 +74,11 @@ MATRIX = [
     ("laporan bimtek", "/laporan/bimtek/", ALL_ROLES),
     ("transparansi", "/transparansi/", dict.fromkeys(WHO, 200)),
     ("impor", "/impor/", ALL_ROLES),
+    ("impor detail", "/impor/{batch}/", scoped_read()),
+    ("impor berkas", "/impor/{batch}/berkas/", only("Operator")),
+    ("impor templat", "/impor/templat/penerima.xlsx", ALL_ROLES),
+    ("ekspor lembaga", "/impor/ekspor/lembaga.csv", ALL_ROLES),
+    ("penerima manfaat", "/impor/penerima-manfaat/", ALL_ROLES),
     ("ganti sandi", "/akun/sandi/", ALL_ROLES | {"no_role": 200}),
     ("masuk", "/masuk/", dict.fromkeys(WHO, 302) | {"anonymous": 200}),
     # Actions are POST-only: a GET is refused before anything else happens.
@@ -118,6 +124,12 @@ POST_MATRIX = [
         only("Bendahara", others=403) | {"other_regency_operator": 404},
     ),
     (
+        "konfirmasi impor",
+        "/impor/{batch}/konfirmasi/",
+        {},
+        only("Operator", others=403),
+    ),
+    (
         "periksa lpj",
         "/lpj/{disbursed_grant}/periksa/",
         {"decision": "accept"},
@@ -157,6 +169,7 @@ def world(regions):
             institution=InstitutionFactory(village=village),
         ),
         "event": TrainingEventFactory(regency=Regency.objects.get(code="75.02")),
+        "batch": ImportBatchFactory(created_by=proposer),
     }
     AccountabilityReport.objects.create(
         grant=objects["disbursed_grant"],

@@ -1,0 +1,198 @@
+"""Measure the import against its reference points, one process per measurement.
+
+Each phase runs in a fresh process, so that its peak memory (`ru_maxrss`) is
+its own, and inside a transaction that is rolled back, so that the database
+is left as it was. Before the rollback the deferred foreign-key checks are
+forced (`SET CONSTRAINTS ALL IMMEDIATE`): a commit would run them, so the
+time includes them.
+"""
+
+import csv
+import json
+import resource
+import time
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from grants.models import Program
+
+from .batches import Options, import_file
+from .samples import HEADER
+
+PROGRAM_NAME = "Bantuan Sosial Lembaga (uji kecepatan) %(year)s"
+
+
+class Rollback(Exception):
+    pass
+
+
+def bench_years() -> tuple[int, int, int]:
+    """Three consecutive years without any programme, so the run starts clean."""
+    taken = set(Program.objects.values_list("year", flat=True))
+    for last in range(2060, 2002, -1):
+        years = (last - 2, last - 1, last)
+        if not taken.intersection(years):
+            return years
+    raise RuntimeError("no three free programme years left for the benchmark")
+
+
+def bench_programs(years) -> dict[int, str]:
+    return {year: PROGRAM_NAME % {"year": year} for year in years}
+
+
+def _create_programs(years) -> None:
+    for year, name in bench_programs(years).items():
+        Program.objects.create(year=year, name=name, budget_ceiling=10**15)
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _force_deferred_checks() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def run_phase(phase: str, path: Path, years: tuple[int, ...], sample: int) -> dict:
+    """Run one measurement; return rows, seconds and peak memory."""
+    result = {"phase": phase}
+    try:
+        with transaction.atomic():
+            _create_programs(years)
+            started = time.perf_counter()
+            result |= PHASES[phase](path, sample)
+            _force_deferred_checks()
+            result["seconds"] = time.perf_counter() - started
+            raise Rollback
+    except Rollback:
+        pass
+    result["peak_mb"] = round(peak_mb(), 1)
+    return result
+
+
+def _ours(path: Path, dry_run: bool) -> dict:
+    with open(path, "rb") as handle:
+        report, batch = import_file(
+            handle,
+            file_name=path.name,
+            kind="penerima",
+            options=Options(),
+            user=None,
+            dry_run=dry_run,
+            max_bytes=path.stat().st_size,
+        )
+    if batch is not None and batch.file:
+        batch.file.delete(save=False)
+    if not report.ok:
+        raise RuntimeError("\n".join(report.summary_lines()[:20]))
+    return {"rows": report.rows_total, "new": report.rows_new}
+
+
+def _ours_dry(path: Path, sample: int) -> dict:
+    return _ours(path, dry_run=True)
+
+
+def _ours_real(path: Path, sample: int) -> dict:
+    return _ours(path, dry_run=False)
+
+
+def _copy(path: Path, sample: int) -> dict:
+    """The same file through PostgreSQL's own COPY into a scratch table."""
+    if connection.vendor != "postgresql":
+        return {"rows": 0, "skipped": "COPY is PostgreSQL-only"}
+    columns = ", ".join(f"{name} text" for name in HEADER)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE bench_import_scratch ({columns})")
+        with (
+            open(path, "rb") as handle,
+            cursor.cursor.copy(
+                "COPY bench_import_scratch FROM STDIN "
+                "(FORMAT csv, HEADER true, DELIMITER ';', ENCODING 'UTF8')"
+            ) as copy,
+        ):
+            for chunk in iter(lambda: handle.read(1 << 16), b""):
+                copy.write(chunk)
+        cursor.execute("SELECT count(*) FROM bench_import_scratch")
+        return {"rows": cursor.fetchone()[0]}
+
+
+def _import_export(path: Path, sample: int) -> dict:
+    """django-import-export's default ModelResource, row by row, on a sample."""
+    import tablib
+    from import_export.resources import modelresource_factory
+
+    from institutions.models import Institution
+
+    from .cells import parse_kind
+
+    fields = [
+        "id",
+        "kind",
+        "wksbm_type",
+        "name",
+        "village",
+        "address",
+        "leader_name",
+        "phone",
+        "bank_name",
+        "account_number",
+        "account_holder",
+        "registration_number",
+    ]
+    dataset = tablib.Dataset(headers=fields)
+    seen = set()
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter=";"):
+            if len(dataset) == sample:
+                break
+            kind, wksbm_type = parse_kind(row["jenis_lembaga"])
+            key = (row["nama_lembaga"].lower(), row["kode_desa"] or row["desa"])
+            if not row["kode_desa"] or key in seen:
+                continue  # the default resource knows villages only by code
+            seen.add(key)
+            dataset.append(
+                [
+                    "",
+                    kind,
+                    wksbm_type or "",
+                    row["nama_lembaga"],
+                    row["kode_desa"],
+                    row["alamat"],
+                    row["ketua"],
+                    row["telepon"],
+                    row["bank"],
+                    row["nomor_rekening"],
+                    row["nama_rekening"],
+                    row["nomor_register"],
+                ]
+            )
+    resource = modelresource_factory(Institution)()
+    started = time.perf_counter()
+    result = resource.import_data(dataset, dry_run=False, raise_errors=True)
+    return {
+        "rows": len(dataset),
+        "new": result.totals.get("new", 0),
+        "prepare_seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+PHASES = {
+    "ours-dry": _ours_dry,
+    "ours": _ours_real,
+    "copy": _copy,
+    "import-export": _import_export,
+}
+
+
+def encode(result: dict) -> str:
+    return "BENCH " + json.dumps(result)
+
+
+def decode(output: str) -> dict:
+    for line in output.splitlines():
+        if line.startswith("BENCH "):
+            return json.loads(line[6:])
+    raise ValueError(output[-2000:])

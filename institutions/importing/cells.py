@@ -1,0 +1,398 @@
+"""Reading one spreadsheet cell the way an Indonesian office's Excel writes it.
+
+Every parser takes the raw cell (a `str` from CSV; `str`, `int`, `float`,
+`datetime` or `None` from XLSX) and returns the value to store, or raises
+`CellError` with a message for the operator. They are pure and cheap; the
+importers memoise the slow ones.
+"""
+
+import datetime
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from grants.models import Grant
+from grants.money import parse_amount as parse_rupiah_text
+from institutions.models import Beneficiary, Institution
+from institutions.text import normalize_name
+from institutions.validators import validate_nik, validate_npwp, validate_phone
+
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV
+# injection). Imports keep such text as it is; exports neutralise it.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Excel counts days from 30 December 1899 (with its 1900 leap-year bug).
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+# Excel keeps 15 significant digits: a longer number typed into a cell has lost
+# its last digits before we ever see it.
+EXCEL_DIGITS = 15
+YEAR_MIN, YEAR_MAX = 2000, 2060
+DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d %H:%M:%S")
+
+MSG_REQUIRED = gettext_noop("Wajib diisi.")
+MSG_TOO_LONG = gettext_noop("Terlalu panjang: paling banyak %(max)s karakter.")
+MSG_YEAR = gettext_noop("Bukan tahun: tulis empat angka antara %(min)s dan %(max)s.")
+MSG_AMOUNT = gettext_noop(
+    "Nilai tidak dapat dibaca: tulis rupiah penuh, misalnya 10.000.000 atau Rp10.000.000."
+)
+MSG_AMOUNT_NOT_POSITIVE = gettext_noop("Nilai bantuan harus lebih dari nol.")
+MSG_DATE = gettext_noop(
+    "Tanggal tidak dapat dibaca: tulis dd/mm/yyyy, misalnya 05/03/2024."
+)
+MSG_KIND = gettext_noop(
+    "Jenis lembaga tidak dikenal: tulis WKSBM, Karang Taruna atau LKSA "
+    "(atau jenis WKSBM seperti Majelis Taklim)."
+)
+MSG_WKSBM_TYPE = gettext_noop(
+    "Jenis WKSBM tidak dikenal: tulis Majelis Taklim, Takmirul Masjid, Rukun Duka, "
+    "Paguyuban, Kelompok Arisan atau Lainnya."
+)
+MSG_STATUS = gettext_noop(
+    "Status tidak dikenal: tulis diusulkan, atau disalurkan untuk data tahun lalu."
+)
+MSG_DIGITS = gettext_noop("Hanya angka, tanpa huruf.")
+MSG_NUMBER_LOST_DIGITS = gettext_noop(
+    "Excel menyimpan nomor ini sebagai angka sehingga digit terakhirnya hilang; "
+    "format kolom sebagai Teks lalu ketik ulang."
+)
+MSG_VILLAGE_CODE = gettext_noop(
+    "Kode desa tidak dapat dibaca: tulis kode Kemendagri, misalnya 75.02.01.2001."
+)
+MSG_CATEGORY = gettext_noop(
+    "Kategori tidak dikenal: tulis lansia, anak sekolah, disabilitas, anak LKSA atau lainnya."
+)
+MSG_BOOLEAN = gettext_noop("Tulis ya atau tidak.")
+
+
+class CellError(Exception):
+    """A cell cannot be read; `message` says why, in the operator's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _key(text: str) -> str:
+    """`Karang-Taruna ` -> `karangtaruna`: letters and digits only."""
+    return normalize_name(text).replace(" ", "")
+
+
+def neutralise(text: str) -> str:
+    """Prefix text a spreadsheet would run as a formula, so that it stays text."""
+    if text and text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def plain(value) -> str:
+    """The cell as text: trimmed, and without the guard `neutralise` added."""
+    if value is None:
+        return ""
+    if value.__class__ is not str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, datetime.datetime):
+            return value.strftime("%d/%m/%Y")
+        if isinstance(value, datetime.date):
+            return value.strftime("%d/%m/%Y")
+        value = str(value)
+    text = value.strip()
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if text[:1] == "'" and text[1:2] and text[1:].startswith(FORMULA_PREFIXES):
+        text = text[1:]
+    return text
+
+
+def bounded(text: str, max_length: int) -> str:
+    if len(text) > max_length:
+        raise CellError(_(MSG_TOO_LONG) % {"max": max_length})
+    return text
+
+
+def parse_year(value) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        year = value
+    else:
+        text = plain(value)
+        if not text:
+            return None
+        if not re.fullmatch(r"\d{4}", text):
+            raise CellError(_(MSG_YEAR) % {"min": YEAR_MIN, "max": YEAR_MAX})
+        year = int(text)
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise CellError(_(MSG_YEAR) % {"min": YEAR_MIN, "max": YEAR_MAX})
+    return year
+
+
+def parse_amount(value) -> int:
+    """A whole-Rupiah amount above zero: `Rp 10.000.000`, `10.000.000,00`, 10000000."""
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CellError(_(MSG_AMOUNT))
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        amount = value
+    else:
+        text = plain(value)
+        if not text:
+            raise CellError(_(MSG_REQUIRED))
+        if text.startswith("-") or text.lower().startswith("rp-"):
+            raise CellError(_(MSG_AMOUNT_NOT_POSITIVE))
+        # Excel's `Rp10.000.000` often comes with a non-breaking space.
+        parsed = parse_rupiah_text(text.replace("\xa0", " "))
+        if parsed is None:
+            raise CellError(_(MSG_AMOUNT))
+        amount = parsed
+    if amount <= 0:
+        raise CellError(_(MSG_AMOUNT_NOT_POSITIVE))
+    return amount
+
+
+def parse_date(value) -> datetime.date | None:
+    """`dd/mm/yyyy`, ISO, or an Excel date (a date cell or a day serial number)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 1 <= value < 2_958_466:
+            return EXCEL_EPOCH + datetime.timedelta(days=int(value))
+        raise CellError(_(MSG_DATE))
+    text = plain(value)
+    if not text:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise CellError(_(MSG_DATE))
+
+
+_WKSBM_TYPES = {
+    "majelistaklim": Institution.WksbmType.MAJELIS_TAKLIM,
+    "majlistaklim": Institution.WksbmType.MAJELIS_TAKLIM,
+    "majelista": Institution.WksbmType.MAJELIS_TAKLIM,
+    "mt": Institution.WksbmType.MAJELIS_TAKLIM,
+    "takmirulmasjid": Institution.WksbmType.TAKMIRUL_MASJID,
+    "takmirmasjid": Institution.WksbmType.TAKMIRUL_MASJID,
+    "takmir": Institution.WksbmType.TAKMIRUL_MASJID,
+    "remajamasjid": Institution.WksbmType.TAKMIRUL_MASJID,
+    "rukunduka": Institution.WksbmType.RUKUN_DUKA,
+    "paguyuban": Institution.WksbmType.PAGUYUBAN,
+    "kelompokarisan": Institution.WksbmType.KELOMPOK_ARISAN,
+    "arisan": Institution.WksbmType.KELOMPOK_ARISAN,
+    "lainnya": Institution.WksbmType.OTHER,
+    "lain": Institution.WksbmType.OTHER,
+    "lainlain": Institution.WksbmType.OTHER,
+}
+for _value, _label in Institution.WksbmType.choices:
+    _WKSBM_TYPES[_key(_value)] = _value
+    _WKSBM_TYPES[_key(str(_label))] = _value
+
+_KINDS = {
+    "wksbm": Institution.Kind.WKSBM,
+    "wahanakesejahteraansosialberbasismasyarakat": Institution.Kind.WKSBM,
+    "karangtaruna": Institution.Kind.KARANG_TARUNA,
+    "kt": Institution.Kind.KARANG_TARUNA,
+    "kartar": Institution.Kind.KARANG_TARUNA,
+    "lksa": Institution.Kind.LKSA,
+    "lembagakesejahteraansosialanak": Institution.Kind.LKSA,
+    "pantiasuhan": Institution.Kind.LKSA,
+    "pantiasuhananak": Institution.Kind.LKSA,
+}
+
+
+def parse_kind(value) -> tuple[str, str]:
+    """The institution kind, and the WKSBM type when the cell names one
+    (lists often say `Majelis Taklim` where they mean WKSBM of that type)."""
+    key = _key(plain(value))
+    if not key:
+        raise CellError(_(MSG_REQUIRED))
+    kind = _KINDS.get(key)
+    if kind is not None:
+        return kind, ""
+    wksbm_type = _WKSBM_TYPES.get(key)
+    if wksbm_type is not None and wksbm_type != Institution.WksbmType.OTHER:
+        return Institution.Kind.WKSBM, wksbm_type
+    raise CellError(_(MSG_KIND))
+
+
+def parse_wksbm_type(value) -> str:
+    key = _key(plain(value))
+    if not key:
+        return ""
+    wksbm_type = _WKSBM_TYPES.get(key)
+    if wksbm_type is None:
+        raise CellError(_(MSG_WKSBM_TYPE))
+    return wksbm_type
+
+
+_STATUSES = {
+    "usulan": Grant.Status.PROPOSED,
+    "diusulkan": Grant.Status.PROPOSED,
+    "proposed": Grant.Status.PROPOSED,
+    "disalurkan": Grant.Status.DISBURSED,
+    "sudahdisalurkan": Grant.Status.DISBURSED,
+    "salur": Grant.Status.DISBURSED,
+    "tersalur": Grant.Status.DISBURSED,
+    "cair": Grant.Status.DISBURSED,
+    "dicairkan": Grant.Status.DISBURSED,
+    "sudahcair": Grant.Status.DISBURSED,
+    "disbursed": Grant.Status.DISBURSED,
+}
+for _value, _label in Grant.Status.choices:
+    _STATUSES.setdefault(_key(_value), _value)
+    _STATUSES.setdefault(_key(str(_label)), _value)
+
+
+def parse_status(value) -> str:
+    key = _key(plain(value))
+    if not key:
+        return Grant.Status.PROPOSED
+    status = _STATUSES.get(key)
+    if status is None:
+        raise CellError(_(MSG_STATUS))
+    return status
+
+
+def status_label(status: str) -> str:
+    """How exports write a status: the lower-case Indonesian label."""
+    return str(Grant.Status(status).label).lower()
+
+
+def _digits_text(value) -> str:
+    """Text of a number-like cell, without separators or Excel's text apostrophe."""
+    return re.sub(r"[\s.\-]", "", plain(value)).removeprefix("'")
+
+
+def _number_text(value) -> str:
+    """Digits typed into a number cell, refused when Excel has cut them."""
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise CellError(_(MSG_DIGITS))
+        value = int(value)
+    text = str(value)
+    if len(text) > EXCEL_DIGITS:
+        raise CellError(_(MSG_NUMBER_LOST_DIGITS))
+    return text
+
+
+def parse_account_number(value) -> str:
+    if value.__class__ is str and value.isdigit():
+        return bounded(value, 30)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _number_text(value)
+    text = _digits_text(value)
+    if text and not text.isdigit():
+        raise CellError(_(MSG_DIGITS))
+    return bounded(text, 30)
+
+
+def parse_phone(value) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        text = _number_text(value)
+        # A number cell drops the leading 0 of `0812...`.
+        if text.startswith("8"):
+            text = "0" + text
+    else:
+        text = plain(value).removeprefix("'")
+    if not text:
+        return ""
+    try:
+        validate_phone(text)
+    except ValidationError as error:
+        raise CellError(" ".join(error.messages)) from None
+    return bounded(text, 20)
+
+
+def parse_npwp(value) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        text = _number_text(value)
+    else:
+        text = _digits_text(value)
+    if not text:
+        return ""
+    try:
+        validate_npwp(text)
+    except ValidationError as error:
+        raise CellError(" ".join(error.messages)) from None
+    return text
+
+
+def parse_nik(value) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # 16 digits never survive a number cell.
+        raise CellError(_(MSG_NUMBER_LOST_DIGITS))
+    text = _digits_text(value)
+    if not text:
+        raise CellError(_(MSG_REQUIRED))
+    try:
+        validate_nik(text)
+    except ValidationError as error:
+        raise CellError(" ".join(error.messages)) from None
+    return text
+
+
+def parse_village_code(value) -> str:
+    """`75.02.01.2001` or `7502012001` -> `75.02.01.2001`; empty stays empty."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = _number_text(value)
+    text = re.sub(r"\s", "", plain(value))
+    if not text:
+        return ""
+    digits = text.replace(".", "")
+    if not re.fullmatch(r"\d{10}", digits) or (
+        "." in text and not re.fullmatch(r"\d{2}\.\d{2}\.\d{2}\.\d{4}", text)
+    ):
+        raise CellError(_(MSG_VILLAGE_CODE))
+    return f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}"
+
+
+_CATEGORIES = {
+    "lansia": Beneficiary.Category.ELDERLY,
+    "lanjutusia": Beneficiary.Category.ELDERLY,
+    "anaksekolah": Beneficiary.Category.POOR_STUDENT,
+    "anaksekolahdarikeluargamiskin": Beneficiary.Category.POOR_STUDENT,
+    "pelajar": Beneficiary.Category.POOR_STUDENT,
+    "disabilitas": Beneficiary.Category.DISABILITY,
+    "penyandangdisabilitas": Beneficiary.Category.DISABILITY,
+    "difabel": Beneficiary.Category.DISABILITY,
+    "anaklksa": Beneficiary.Category.LKSA_CHILD,
+    "anakasuh": Beneficiary.Category.LKSA_CHILD,
+    "anakasuhlksa": Beneficiary.Category.LKSA_CHILD,
+    "lainnya": Beneficiary.Category.OTHER,
+}
+for _value, _label in Beneficiary.Category.choices:
+    _CATEGORIES.setdefault(_key(_value), _value)
+    _CATEGORIES.setdefault(_key(str(_label)), _value)
+
+
+def parse_category(value) -> str:
+    key = _key(plain(value))
+    if not key:
+        raise CellError(_(MSG_REQUIRED))
+    category = _CATEGORIES.get(key)
+    if category is None:
+        raise CellError(_(MSG_CATEGORY))
+    return category
+
+
+def category_label(category: str) -> str:
+    return str(Beneficiary.Category(category).label)
+
+
+def header_key(text) -> str:
+    """`Nama Lembaga`, `nama_lembaga`, `NAMA LEMBAGA` -> `namalembaga`."""
+    text = unicodedata.normalize("NFKD", plain(text)).lower()
+    return re.sub(r"[^0-9a-z]", "", text)

@@ -1,0 +1,171 @@
+"""The loop every import shares: read the rows, check each one, count them.
+
+A planner reads the whole file and decides, row by row, what would be
+created, changed or left alone, without writing anything: that is the
+preview. Writing is a separate step (`writer`) that only runs when the plan
+has no errors.
+"""
+
+import time
+from collections.abc import Callable, Iterable
+from typing import BinaryIO
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from .cells import CellError
+from .columns import ColumnSet
+from .report import Report
+from .sources import MSG_HEADER_ONLY, FileRejected, open_sheet
+
+MSG_UNKNOWN_COLUMNS = gettext_noop(
+    "Kolom berikut tidak dikenal dan diabaikan: %(columns)s."
+)
+
+NEW, UPDATED, UNCHANGED, REJECTED = 1, 2, 0, 3
+PROGRESS_EVERY = 2000
+_MISS = object()
+
+
+class RowReader:
+    """Read the cells of one row into values, keeping the first error per cell."""
+
+    def __init__(self, columns: ColumnSet, positions: dict[str, int], cached: Iterable):
+        cached = set(cached)
+        self.readers = [
+            (
+                name,
+                index,
+                columns[name].parse,
+                {} if name in cached else None,
+                getattr(columns[name].parse, "text_max_length", 0),
+            )
+            for name, index in positions.items()
+        ]
+
+    def read(self, cells: list) -> tuple[dict, list[tuple[str, object, str]]]:
+        values: dict = {}
+        errors: list = []
+        width = len(cells)
+        for name, index, parse, cache, text_max_length in self.readers:
+            raw = cells[index] if index < width else None
+            if text_max_length and raw.__class__ is str:
+                # Plain text that needs no cleaning beyond trimming, inline.
+                text = raw.strip()
+                if (
+                    len(text) <= text_max_length
+                    and text[:1] != "'"
+                    and "\x00" not in text
+                ):
+                    values[name] = text
+                    continue
+            if cache is not None:
+                value = cache.get(raw, _MISS)
+                if value is _MISS:
+                    try:
+                        value = parse(raw)
+                    except CellError as error:
+                        value = error
+                    cache[raw] = value
+                if value.__class__ is CellError:
+                    errors.append((name, raw, value.message))
+                else:
+                    values[name] = value
+                continue
+            try:
+                values[name] = parse(raw)
+            except CellError as error:
+                errors.append((name, raw, error.message))
+        return values, errors
+
+
+class Planner:
+    """Read a file and plan an import; subclasses check and match each row."""
+
+    columns: ColumnSet
+    # Columns with few distinct values, each read once per import.
+    cached_columns: frozenset[str] = frozenset()
+
+    def __init__(self):
+        self.report = Report()
+        self.states = bytearray()
+        self.row_numbers: list[int] = []
+
+    def plan(
+        self,
+        fileobj: BinaryIO,
+        *,
+        max_bytes: int | None = None,
+        progress: Callable[[int, float], None] | None = None,
+    ) -> Report:
+        """Check every row of the file; the report says what an import would do."""
+        started = time.perf_counter()
+        max_bytes = max_bytes or settings.BANSOS_IMPORT_MAX_BYTES
+        report = self.report
+        try:
+            with open_sheet(fileobj, self.columns, max_bytes=max_bytes) as sheet:
+                report.file_format = sheet.format
+                report.encoding = sheet.encoding
+                report.delimiter = sheet.delimiter
+                report.notes.extend(sheet.notes)
+                positions, unknown, problems = self.columns.match(sheet.headers)
+                for message in problems:
+                    report.error(None, "", "", message)
+                if problems:
+                    return self._finish(started)
+                if unknown:
+                    report.notes.append(
+                        _(MSG_UNKNOWN_COLUMNS) % {"columns": ", ".join(unknown)}
+                    )
+                self.positions = positions
+                self.prepare()
+                reader = RowReader(self.columns, positions, self.cached_columns)
+                check_row = self.check_row
+                read = reader.read
+                row_numbers, states = self.row_numbers, self.states
+                for number, cells in sheet.rows:
+                    values, errors = read(cells)
+                    row_numbers.append(number)
+                    states.append(check_row(number, values, errors))
+                    if progress is not None and len(states) % PROGRESS_EVERY == 0:
+                        progress(len(states), sheet.progress())
+                if progress is not None:
+                    progress(len(states), 1.0)
+        except FileRejected as rejected:
+            report.error(None, "", "", rejected.message)
+            return self._finish(started)
+        if not self.row_numbers:
+            report.error(None, "", "", _(MSG_HEADER_ONLY))
+            return self._finish(started)
+        self.conclude()
+        self._count()
+        return self._finish(started)
+
+    def prepare(self) -> None:
+        """Read what matching needs from the database, once."""
+
+    def check_row(self, number: int, values: dict, errors: list) -> int:
+        raise NotImplementedError
+
+    def conclude(self) -> None:
+        """Checks that need every row: budgets, changes to existing records."""
+
+    def reject(self, number: int, errors: list[tuple[str, object, str]]) -> int:
+        for column, value, message in errors:
+            self.report.error(number, column, value, message)
+        return REJECTED
+
+    def _count(self) -> None:
+        report = self.report
+        states = self.states
+        report.rows_total = len(states)
+        report.rows_new = states.count(NEW)
+        report.rows_updated = states.count(UPDATED)
+        report.rows_unchanged = states.count(UNCHANGED)
+        report.rows_rejected = states.count(REJECTED)
+
+    def _finish(self, started: float) -> Report:
+        self.report.seconds = round(time.perf_counter() - started, 3)
+        self.report.finish()
+        return self.report

@@ -1,0 +1,180 @@
+"""Which programme a row belongs to: named by `program`, or by `tahun` when that
+year has exactly one programme; missing ones are planned on request."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from grants.models import Grant, Program
+from institutions.text import normalize_name
+
+DEFAULT_NAME = "Bantuan Sosial Lembaga %(year)s"
+
+MSG_NO_PROGRAM = gettext_noop(
+    "Tahun %(year)s belum memiliki program bantuan. Buat programnya dulu, atau "
+    "centang \u201cbuat program yang belum ada\u201d."
+)
+MSG_SEVERAL_PROGRAMS = gettext_noop(
+    "Tahun %(year)s memiliki beberapa program (%(names)s); isi kolom program."
+)
+MSG_UNKNOWN_PROGRAM = gettext_noop("Program \u201c%(name)s\u201d tidak ditemukan.")
+MSG_UNKNOWN_PROGRAM_YEAR = gettext_noop(
+    "Program \u201c%(name)s\u201d tahun %(year)s tidak ditemukan."
+)
+MSG_PROGRAM_NEEDS_YEAR = gettext_noop(
+    "Program \u201c%(name)s\u201d ada di beberapa tahun (%(years)s); isi kolom tahun."
+)
+MSG_PROGRAM_YEAR_DIFFERS = gettext_noop(
+    "Program \u201c%(name)s\u201d adalah program tahun %(program_year)s, bukan %(year)s."
+)
+
+
+class ProgramError(Exception):
+    def __init__(self, column: str, message: str):
+        super().__init__(message)
+        self.column = column
+        self.message = message
+
+
+@dataclass(slots=True)
+class ProgramInfo:
+    ref: int
+    year: int
+    name: str
+    kinds: frozenset[str]
+    budget_ceiling: int = 0
+    decree_number: str = ""
+    decree_date: datetime.date | None = None
+    new: bool = False
+    # Amounts of the grants the import adds: all of them, and the aided ones.
+    added: int = 0
+    added_aided: int = 0
+    first_row: int = 0
+    grants: dict | None = field(default=None)
+    # The database key: the ref of an existing programme, or of a planned one
+    # once it has been created.
+    pk: int | None = None
+
+
+class ProgramIndex:
+    def __init__(self, *, create_missing: bool, on_plan=None):
+        self.create_missing = create_missing
+        # Called with each planned programme when it must exist at once (streaming).
+        self.on_plan = on_plan
+        self.by_ref: dict[int, ProgramInfo] = {}
+        self.by_year: dict[int, list[ProgramInfo]] = {}
+        self.by_name: dict[str, list[ProgramInfo]] = {}
+        for program in Program.objects.all():
+            info = ProgramInfo(
+                program.pk,
+                program.year,
+                program.name,
+                frozenset(program.eligible_kinds),
+                program.budget_ceiling,
+                program.decree_number,
+                program.decree_date,
+                pk=program.pk,
+            )
+            self._add(info)
+        self._memo: dict[tuple, ProgramInfo | ProgramError] = {}
+
+    def _add(self, info: ProgramInfo) -> None:
+        self.by_ref[info.ref] = info
+        self.by_year.setdefault(info.year, []).append(info)
+        self.by_name.setdefault(normalize_name(info.name), []).append(info)
+
+    def find(self, year: int | None, name: str, row: int) -> ProgramInfo:
+        key = (year, name)
+        found = self._memo.get(key)
+        if found is None:
+            try:
+                found = self._find(year, name, row)
+            except ProgramError as error:
+                found = error
+            self._memo[key] = found
+        if isinstance(found, ProgramError):
+            raise found
+        return found
+
+    def _find(self, year: int | None, name: str, row: int) -> ProgramInfo:
+        if name:
+            matches = self.by_name.get(normalize_name(name), [])
+            if year is not None:
+                in_year = [p for p in matches if p.year == year]
+                if in_year:
+                    return in_year[0]
+                if self.create_missing:
+                    return self._plan(year, name, row)
+                if matches:
+                    raise ProgramError(
+                        "tahun",
+                        _(MSG_PROGRAM_YEAR_DIFFERS)
+                        % {"name": name, "program_year": matches[0].year, "year": year},
+                    )
+                raise ProgramError(
+                    "program",
+                    _(MSG_UNKNOWN_PROGRAM_YEAR) % {"name": name, "year": year},
+                )
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                raise ProgramError(
+                    "tahun",
+                    _(MSG_PROGRAM_NEEDS_YEAR)
+                    % {"name": name, "years": ", ".join(str(p.year) for p in matches)},
+                )
+            raise ProgramError("program", _(MSG_UNKNOWN_PROGRAM) % {"name": name})
+        programs = self.by_year.get(year, [])
+        if len(programs) == 1:
+            return programs[0]
+        if programs:
+            raise ProgramError(
+                "program",
+                _(MSG_SEVERAL_PROGRAMS)
+                % {"year": year, "names": ", ".join(p.name for p in programs)},
+            )
+        if self.create_missing:
+            return self._plan(year, DEFAULT_NAME % {"year": year}, row)
+        raise ProgramError("tahun", _(MSG_NO_PROGRAM) % {"year": year})
+
+    def _plan(self, year: int, name: str, row: int) -> ProgramInfo:
+        info = ProgramInfo(
+            -(len([p for p in self.by_ref.values() if p.new]) + 1),
+            year,
+            " ".join(name.split()),
+            frozenset(Program(year=year).eligible_kinds),
+            new=True,
+            first_row=row,
+            grants={},
+        )
+        self._add(info)
+        if self.on_plan is not None:
+            info.pk = self.on_plan(info)
+        return info
+
+    @property
+    def planned(self) -> list[ProgramInfo]:
+        """The programmes to create: those that some accepted row needs."""
+        return [p for p in self.by_ref.values() if p.new and p.added]
+
+    def grants_of(self, program: ProgramInfo) -> dict[int, tuple]:
+        """Existing grants of a programme by institution, read on first use."""
+        if program.grants is None:
+            program.grants = {
+                row[0]: row[1:]
+                for row in Grant.objects.filter(program_id=program.ref)
+                .order_by()
+                .values_list("institution_id", "pk", "status", "amount", "purpose")
+            }
+        return program.grants
+
+    def committed(self, program: ProgramInfo) -> int:
+        """What the programme's approved and aided grants already take of its ceiling."""
+        return (
+            Grant.objects.committed()
+            .filter(program_id=program.ref)
+            .aggregate(total=Sum("amount", default=0))["total"]
+        )

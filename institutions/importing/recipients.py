@@ -1,0 +1,519 @@
+"""Plan the import of a recipient list (one row per grant) or an institution list.
+
+Each row is read, its village, institution, programme and grant found or
+planned, and every rule checked; nothing is written here. The plan it builds
+is what `writer` stores once the operator confirms.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from grants.models import Grant
+from grants.money import rupiah
+from grants.services import (
+    MSG_ACCREDITATION_INVALID,
+    MSG_INACTIVE,
+    MSG_PERMIT_INVALID,
+    WARN_AIDED_LAST_YEAR,
+    WARN_LPJ_OVERDUE,
+)
+from institutions.models import Institution
+
+from .columns import INSTITUTIONS, RECIPIENTS
+from .matching import FIELD_LABELS, InstitutionIndex
+from .places import PlaceError, PlaceIndex
+from .planning import NEW, UNCHANGED, UPDATED, Planner
+from .programs import ProgramError, ProgramIndex, ProgramInfo
+
+Status = Grant.Status
+
+MSG_KIND_NOT_COVERED = gettext_noop(
+    "Program %(program)s tidak mencakup lembaga berjenis %(kind)s."
+)
+MSG_TWICE_IN_PROGRAM = gettext_noop(
+    "Lembaga ini sudah muncul di baris %(row)s untuk program yang sama."
+)
+MSG_TWICE_IN_LIST = gettext_noop("Lembaga ini sudah muncul di baris %(row)s.")
+MSG_YEAR_OR_PROGRAM = gettext_noop("Isi tahun atau nama program.")
+MSG_PAID_ON_REQUIRED = gettext_noop(
+    "Bantuan yang disalurkan harus memiliki tanggal salur (dd/mm/yyyy)."
+)
+MSG_PAID_ON_WITHOUT_STATUS = gettext_noop(
+    "Ada tanggal salur tetapi status bukan disalurkan: tulis status disalurkan, "
+    "atau kosongkan tanggal salur."
+)
+MSG_NEW_STATUS = gettext_noop(
+    "Bantuan baru hanya dapat diimpor berstatus diusulkan, atau disalurkan untuk "
+    "data tahun lalu."
+)
+MSG_STATUS_LOCKED = gettext_noop(
+    "Bantuan ini tercatat berstatus %(status)s; status tidak dapat diubah lewat impor."
+)
+MSG_AMOUNT_LOCKED = gettext_noop(
+    "Bantuan ini berstatus %(status)s; nilai dan peruntukannya tidak dapat diubah "
+    "lewat impor (tercatat %(amount)s)."
+)
+MSG_OVER_CEILING = gettext_noop(
+    "Bantuan yang disalurkan dalam berkas (%(added)s) melampaui sisa pagu program "
+    "%(program)s (%(room)s)."
+)
+WARN_NO_DECREE = gettext_noop(
+    "%(count)s bantuan yang sudah disalurkan tidak memiliki nomor SK penetapan, "
+    "di berkas maupun di programnya; nomornya dicatat sebagai \u201c%(placeholder)s\u201d."
+)
+WARN_LKSA_DOCUMENTS = gettext_noop("%(problem)s Periksa saat verifikasi.")
+EFFECT_INSTITUTIONS = gettext_noop(
+    "Lembaga baru: %(new)s; lembaga diperbarui: %(updated)s."
+)
+EFFECT_GRANTS = gettext_noop(
+    "Bantuan baru: %(new)s (diusulkan %(proposed)s, disalurkan %(disbursed)s, "
+    "jumlah %(amount)s); bantuan diperbarui: %(updated)s."
+)
+EFFECT_PROGRAM = gettext_noop(
+    "Program baru: %(name)s, tahun %(year)s, pagu %(ceiling)s (jumlah bantuannya)."
+)
+CHANGE_LINE = gettext_noop("%(name)s: %(field)s %(old)s \u2192 %(new)s")
+NO_DECREE = "(tidak tercatat; impor data lama)"
+
+EDITABLE = (Status.PROPOSED, Status.NEEDS_REVISION)
+PLACE_COLUMNS = frozenset({"kode_desa", "desa", "kecamatan", "kabupaten"})
+PROGRAM_COLUMNS = frozenset({"tahun", "program"})
+NONE = frozenset()
+
+
+@dataclass(slots=True)
+class NewGrant:
+    row: int
+    program: ProgramInfo
+    institution: int
+    amount: int
+    purpose: str
+    status: str
+    decree_number: str
+    decree_date: datetime.date | None
+    paid_on: datetime.date | None
+
+
+class RecipientPlanner(Planner):
+    """A recipient list: institutions and their grants, one row per grant."""
+
+    columns = RECIPIENTS
+    cached_columns = frozenset(
+        {
+            "tahun",
+            "program",
+            "jenis_lembaga",
+            "jenis_wksbm",
+            "kode_desa",
+            "desa",
+            "kecamatan",
+            "kabupaten",
+            "nilai_bantuan",
+            "status",
+            "nomor_sk",
+            "tanggal_sk",
+            "tanggal_salur",
+            "bank",
+        }
+    )
+    with_grants = True
+
+    def __init__(self, *, scope=None, create_programs: bool = False):
+        super().__init__()
+        # Set by the caller to write rows while they are read (see `streaming`).
+        self.stream = None
+        self.scope = scope
+        self.create_programs = create_programs
+
+    def prepare(self) -> None:
+        self.places = PlaceIndex(scope=self.scope)
+        self.institutions = InstitutionIndex()
+        if self.with_grants:
+            self.programs = ProgramIndex(
+                create_missing=self.create_programs,
+                on_plan=self.stream.program if self.stream is not None else None,
+            )
+        self.new_grants: list[NewGrant] = []
+        self.grant_updates: list[tuple[int, int, str]] = []
+        # (programme ref, institution ref) -> first row, to refuse doubles.
+        self.seen: dict[tuple[int, int], int] = {}
+        self.without_decree = 0
+
+    def _place(self, values: dict, errors: list):
+        try:
+            return self.places.find(
+                values.get("kode_desa", ""),
+                values.get("desa", ""),
+                values.get("kecamatan", ""),
+                values.get("kabupaten", ""),
+            )
+        except PlaceError as error:
+            value = values.get(error.column, "")
+            errors.append((error.column, value, error.message))
+            return None
+
+    def check_row(self, number: int, values: dict, errors: list) -> int:
+        bad = {column for column, _value, _message in errors} if errors else NONE
+        place = None
+        if not bad & PLACE_COLUMNS:
+            place = self._place(values, errors)
+        program = None
+        if self.with_grants and not bad & PROGRAM_COLUMNS:
+            year, name = values.get("tahun"), values.get("program", "")
+            if year is None and not name:
+                errors.append(("tahun", "", _(MSG_YEAR_OR_PROGRAM)))
+            else:
+                try:
+                    program = self.programs.find(year, name, number)
+                except ProgramError as error:
+                    errors.append(
+                        (error.column, values.get(error.column, ""), error.message)
+                    )
+        warnings: list = []
+        ref, is_new = None, False
+        if place is not None and "jenis_lembaga" in values and "nama_lembaga" in values:
+            ref, is_new = self.institutions.resolve(values, place, errors, warnings)
+        if self.with_grants:
+            self._check_grant(values, program, ref, is_new, errors)
+        elif ref is not None and not errors:
+            first = self.seen.get((0, ref))
+            if first is not None:
+                errors.append(
+                    (
+                        "nama_lembaga",
+                        values["nama_lembaga"],
+                        _(MSG_TWICE_IN_LIST) % {"row": first},
+                    )
+                )
+        if errors:
+            return self.reject(number, errors)
+        for column, value, message in warnings:
+            self.report.warn(number, column, value, message)
+        if is_new:
+            ref = self.institutions.plan_new(values, place, number)
+            if self.stream is not None:
+                self.stream.institution(self.institutions.planned[ref])
+        else:
+            self.institutions.want(ref, values, len(self.states))
+        if not self.with_grants:
+            self.seen[(0, ref)] = number
+            return NEW if is_new else UNCHANGED
+        return self._plan_grant(number, values, program, ref, is_new)
+
+    def _check_grant(
+        self, values: dict, program: ProgramInfo | None, ref, is_new: bool, errors: list
+    ) -> None:
+        status = values.get("status", Status.PROPOSED)
+        paid_on = values.get("tanggal_salur")
+        bad = {column for column, _value, _message in errors} if errors else NONE
+        if (
+            status == Status.DISBURSED
+            and paid_on is None
+            and "tanggal_salur" not in bad
+        ):
+            errors.append(("tanggal_salur", "", _(MSG_PAID_ON_REQUIRED)))
+        if paid_on is not None and status != Status.DISBURSED:
+            errors.append(
+                (
+                    "tanggal_salur",
+                    paid_on.strftime("%d/%m/%Y"),
+                    _(MSG_PAID_ON_WITHOUT_STATUS),
+                )
+            )
+        if program is None or "jenis_lembaga" not in values:
+            return
+        kind = values["jenis_lembaga"][0]
+        if kind not in program.kinds:
+            errors.append(
+                (
+                    "jenis_lembaga",
+                    Institution.Kind(kind).label,
+                    _(MSG_KIND_NOT_COVERED)
+                    % {"program": program.name, "kind": Institution.Kind(kind).label},
+                )
+            )
+        if ref is None:
+            return
+        first = self.seen.get((program.ref, ref))
+        if first is not None:
+            errors.append(
+                (
+                    "nama_lembaga",
+                    values["nama_lembaga"],
+                    _(MSG_TWICE_IN_PROGRAM) % {"row": first},
+                )
+            )
+            return
+        existing = None if ref < 0 else self.programs.grants_of(program).get(ref)
+        amount = values.get("nilai_bantuan")
+        if amount is None:
+            return
+        if existing is None:
+            if status not in (Status.PROPOSED, Status.DISBURSED):
+                errors.append(("status", values.get("status", ""), _(MSG_NEW_STATUS)))
+            elif status == Status.PROPOSED and not self.institutions.record(ref).active:
+                errors.append(("nama_lembaga", values["nama_lembaga"], _(MSG_INACTIVE)))
+            return
+        _pk, current_status, current_amount, current_purpose = existing
+        label = Status(current_status).label
+        if (
+            status in Grant.AIDED_STATUSES
+            and current_status not in Grant.AIDED_STATUSES
+        ):
+            errors.append(("status", status, _(MSG_STATUS_LOCKED) % {"status": label}))
+        purpose = values.get("peruntukan") or current_purpose
+        if (amount, purpose) != (current_amount, current_purpose) and (
+            current_status not in EDITABLE
+        ):
+            errors.append(
+                (
+                    "nilai_bantuan",
+                    amount,
+                    _(MSG_AMOUNT_LOCKED)
+                    % {"status": label, "amount": rupiah(current_amount)},
+                )
+            )
+
+    def _plan_grant(
+        self, number: int, values: dict, program: ProgramInfo, ref: int, is_new: bool
+    ) -> int:
+        self.seen[(program.ref, ref)] = number
+        amount = values["nilai_bantuan"]
+        existing = None if ref < 0 else self.programs.grants_of(program).get(ref)
+        if existing is not None:
+            pk, _status, current_amount, current_purpose = existing
+            purpose = values.get("peruntukan") or current_purpose
+            if (amount, purpose) == (current_amount, current_purpose):
+                return UNCHANGED
+            self.grant_updates.append((pk, amount, purpose))
+            self.report.change(
+                _(CHANGE_LINE)
+                % {
+                    "name": values["nama_lembaga"],
+                    "field": _("nilai/peruntukan"),
+                    "old": rupiah(current_amount),
+                    "new": rupiah(amount),
+                }
+            )
+            return UPDATED
+        status = values.get("status", Status.PROPOSED)
+        decree_number = values.get("nomor_sk", "")
+        decree_date = values.get("tanggal_sk")
+        if status == Status.DISBURSED:
+            program.added_aided += amount
+            if not decree_number:
+                decree_number = program.decree_number
+                decree_date = decree_date or program.decree_date
+            if not decree_number:
+                decree_number = NO_DECREE
+                self.without_decree += 1
+        program.added += amount
+        grant = NewGrant(
+            number,
+            program,
+            ref,
+            amount,
+            values.get("peruntukan", ""),
+            status,
+            decree_number,
+            decree_date,
+            values.get("tanggal_salur") if status == Status.DISBURSED else None,
+        )
+        self.new_grants.append(grant)
+        if self.stream is not None:
+            self.stream.grant(grant)
+        return NEW
+
+    # After the last row ------------------------------------------------------
+
+    def conclude(self) -> None:
+        if self.with_grants and self.without_decree:
+            self.report.warn(
+                None,
+                "nomor_sk",
+                "",
+                _(WARN_NO_DECREE)
+                % {"count": self.without_decree, "placeholder": NO_DECREE},
+            )
+        self._institution_changes()
+        if self.with_grants:
+            self._ceilings()
+            self._grant_warnings()
+        self._effects()
+
+    def _institution_changes(self) -> None:
+        index = self.institutions
+        self.institution_updates = index.changes()
+        states = self.states
+        for pk, new, old in self.institution_updates:
+            for row_index in index.rows_of[pk]:
+                if states[row_index] == UNCHANGED:
+                    states[row_index] = UPDATED
+            name = index.known[pk].name
+            for field, value in new.items():
+                self.report.change(
+                    _(CHANGE_LINE)
+                    % {
+                        "name": name,
+                        "field": _(FIELD_LABELS[field]),
+                        "old": old[field] or "-",
+                        "new": value,
+                    }
+                )
+
+    def _ceilings(self) -> None:
+        for program in list(self.programs.by_ref.values()):
+            if program.new:
+                program.budget_ceiling = program.added
+                continue
+            if not program.added_aided:
+                continue
+            room = program.budget_ceiling - self.programs.committed(program)
+            if program.added_aided > room:
+                self.report.error(
+                    None,
+                    "nilai_bantuan",
+                    rupiah(program.added_aided),
+                    _(MSG_OVER_CEILING)
+                    % {
+                        "added": rupiah(program.added_aided),
+                        "program": f"{program.name} ({program.year})",
+                        "room": rupiah(max(room, 0)),
+                    },
+                )
+
+    def _grant_warnings(self) -> None:
+        proposed = [g for g in self.new_grants if g.status == Status.PROPOSED]
+        if not proposed:
+            return
+        aided_in_file = {
+            (g.program.year, g.institution)
+            for g in self.new_grants
+            if g.status == Status.DISBURSED
+        }
+        aided_by_year: dict[int, set[int]] = {}
+        for year in {g.program.year - 1 for g in proposed}:
+            aided_by_year[year] = set(
+                Grant.objects.aided()
+                .filter(program__year=year)
+                .order_by()
+                .values_list("institution_id", flat=True)
+            )
+        existing = [g.institution for g in proposed if g.institution > 0]
+        overdue = (
+            set(
+                Grant.objects.overdue_lpj(datetime.date.today())
+                .filter(institution_id__in=existing)
+                .values_list("institution_id", flat=True)
+            )
+            if existing
+            else set()
+        )
+        lksa = self._lksa_documents([g.institution for g in proposed])
+        aided_message = {
+            year: _(WARN_AIDED_LAST_YEAR) % {"year": year} for year in aided_by_year
+        }
+        for grant in proposed:
+            year = grant.program.year - 1
+            ref = grant.institution
+            if ref in aided_by_year[year] or (year, ref) in aided_in_file:
+                self.report.warn(
+                    grant.row,
+                    "nama_lembaga",
+                    self.institutions.record(ref).name,
+                    aided_message[year],
+                )
+            if ref in overdue:
+                self.report.warn(
+                    grant.row,
+                    "nama_lembaga",
+                    self.institutions.record(ref).name,
+                    _(WARN_LPJ_OVERDUE),
+                )
+            for problem in lksa.get(ref, ()):
+                self.report.warn(
+                    grant.row,
+                    "jenis_lembaga",
+                    "LKSA",
+                    _(WARN_LKSA_DOCUMENTS) % {"problem": _(problem)},
+                )
+
+    def _lksa_documents(self, refs: list[int]) -> dict[int, list[str]]:
+        """LKSA whose operating permit or accreditation is missing or expired."""
+        index = self.institutions
+        refs = [r for r in refs if index.record(r).kind == Institution.Kind.LKSA]
+        if not refs:
+            return {}
+        today = datetime.date.today()
+        problems: dict[int, list[str]] = defaultdict(list)
+        for ref in refs:
+            if ref < 0:
+                problems[ref] = [MSG_PERMIT_INVALID, MSG_ACCREDITATION_INVALID]
+        known = [r for r in refs if r > 0]
+        for pk, permit, grade, grade_until in Institution.objects.filter(
+            pk__in=known
+        ).values_list(
+            "pk", "permit_expires_on", "accreditation", "accreditation_expires_on"
+        ):
+            if not permit or permit < today:
+                problems[pk].append(MSG_PERMIT_INVALID)
+            if not grade or not grade_until or grade_until < today:
+                problems[pk].append(MSG_ACCREDITATION_INVALID)
+        return problems
+
+    def _effects(self) -> None:
+        report = self.report
+        report.effects.append(
+            _(EFFECT_INSTITUTIONS)
+            % {
+                "new": len(self.institutions.planned),
+                "updated": len(self.institution_updates),
+            }
+        )
+        if not self.with_grants:
+            return
+        disbursed = sum(1 for g in self.new_grants if g.status == Status.DISBURSED)
+        report.effects.append(
+            _(EFFECT_GRANTS)
+            % {
+                "new": len(self.new_grants),
+                "proposed": len(self.new_grants) - disbursed,
+                "disbursed": disbursed,
+                "amount": rupiah(sum(g.amount for g in self.new_grants)),
+                "updated": len(self.grant_updates),
+            }
+        )
+        for program in self.programs.planned:
+            report.effects.append(
+                _(EFFECT_PROGRAM)
+                % {
+                    "name": program.name,
+                    "year": program.year,
+                    "ceiling": rupiah(program.budget_ceiling),
+                }
+            )
+
+    @property
+    def years(self) -> set[int]:
+        """The programme years this import touches (their reports must be recounted)."""
+        if not self.with_grants:
+            return set()
+        years = {g.program.year for g in self.new_grants}
+        if self.grant_updates:
+            years |= set(
+                Grant.objects.filter(pk__in=[pk for pk, *_ in self.grant_updates])
+                .values_list("program__year", flat=True)
+                .distinct()
+            )
+        return years
+
+
+class InstitutionPlanner(RecipientPlanner):
+    """An institution list: the same institution columns, without grants."""
+
+    columns = INSTITUTIONS
+    with_grants = False

@@ -1,0 +1,130 @@
+"""What an import found or did: counts, problems and warnings, kept as JSON."""
+
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+# The preview lists this many problems of each sort; the counts cover them all.
+MAX_LISTED = 500
+
+
+@dataclass
+class Problem:
+    row: int | None
+    column: str
+    value: str
+    message: str
+
+
+@dataclass
+class Report:
+    rows_total: int = 0
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    rows_rejected: int = 0
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    errors_total: int = 0
+    warnings_total: int = 0
+    # Per sort of problem, how many rows it concerns (the list above is cut
+    # short); row-specific messages are counted under a general one.
+    error_counts: dict[str, int] = field(default_factory=dict)
+    warning_counts: dict[str, int] = field(default_factory=dict)
+    # What the import does, in sentences: "12 lembaga baru", "program baru ...".
+    effects: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    # Changes to existing records, a sample for the batch page.
+    changes: list[str] = field(default_factory=list)
+    changes_total: int = 0
+    file_format: str = ""
+    encoding: str = ""
+    delimiter: str = ""
+    seconds: float = 0.0
+
+    def __post_init__(self):
+        self._error_counter: Counter = Counter()
+        self._warning_counter: Counter = Counter()
+
+    @property
+    def ok(self) -> bool:
+        return self.errors_total == 0
+
+    @property
+    def delimiter_shown(self) -> str:
+        return "tab" if self.delimiter == "\t" else self.delimiter
+
+    def error(
+        self, row: int | None, column: str, value, message: str, *, kind: str = ""
+    ) -> None:
+        self.errors_total += 1
+        self._error_counter[kind or message] += 1
+        if len(self.errors) < MAX_LISTED:
+            self.errors.append(Problem(row, column, _shown(value), message))
+
+    def warn(
+        self, row: int | None, column: str, value, message: str, *, kind: str = ""
+    ) -> None:
+        self.warnings_total += 1
+        self._warning_counter[kind or message] += 1
+        if len(self.warnings) < MAX_LISTED:
+            self.warnings.append(Problem(row, column, _shown(value), message))
+
+    def change(self, text: str) -> None:
+        self.changes_total += 1
+        if len(self.changes) < MAX_LISTED:
+            self.changes.append(text)
+
+    def finish(self) -> None:
+        self.error_counts = dict(self._error_counter.most_common(20))
+        self.warning_counts = dict(self._warning_counter.most_common(20))
+
+    def as_json(self) -> dict:
+        data = asdict(self)
+        data["ok"] = self.ok
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Report":
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in data.items() if k in known}
+        values["errors"] = [Problem(**p) for p in data.get("errors", [])]
+        values["warnings"] = [Problem(**p) for p in data.get("warnings", [])]
+        return cls(**values)
+
+    def summary_lines(self, limit: int = 50) -> list[str]:
+        """The report as plain lines, for the command line."""
+        lines = [
+            f"baris: {self.rows_total}, baru: {self.rows_new}, "
+            f"diperbarui: {self.rows_updated}, tidak berubah: {self.rows_unchanged}, "
+            f"ditolak: {self.rows_rejected}",
+            *self.notes,
+            *self.effects,
+        ]
+        for title, problems, total in (
+            ("KESALAHAN", self.errors, self.errors_total),
+            ("PERINGATAN", self.warnings, self.warnings_total),
+        ):
+            if not total:
+                continue
+            lines.append(f"{title} ({total}):")
+            for p in problems[:limit]:
+                where = f"baris {p.row}" if p.row else "berkas"
+                column = f", kolom {p.column}" if p.column else ""
+                value = f" [{p.value}]" if p.value else ""
+                lines.append(f"  {where}{column}{value}: {p.message}")
+            shown = min(len(problems), limit)
+            if total > shown:
+                lines.append(f"  ... dan {total - shown} lainnya; terbanyak:")
+                counts = (
+                    self.error_counts if title == "KESALAHAN" else self.warning_counts
+                )
+                for message, count in list(counts.items())[:5]:
+                    lines.append(f"  {count} x {message}")
+        return lines
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -1,0 +1,138 @@
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from institutions.importing import bench
+from institutions.importing.samples import recipient_rows, write_csv
+from institutions.models import Village
+
+TARGET_ROWS_PER_SECOND = 15_000
+TARGET_SHARE_OF_COPY = 0.25
+TARGET_PEAK_MB = 300
+
+
+class Command(BaseCommand):
+    help = (
+        "Measure the recipient import on generated rows against PostgreSQL COPY and "
+        "django-import-export (nothing is kept: every run is rolled back)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--rows", type=int, default=100_000)
+        parser.add_argument(
+            "--sample",
+            type=int,
+            default=5_000,
+            help="Rows for django-import-export's row-by-row import (default 5000).",
+        )
+        parser.add_argument("--phase", choices=sorted(bench.PHASES), help="(internal)")
+        parser.add_argument("--file", help="(internal) the generated CSV")
+        parser.add_argument("--years", help="(internal) the programme years")
+
+    def handle(self, *args, rows: int, sample: int, phase, file, years, **options):
+        if phase:
+            years = tuple(int(y) for y in years.split(","))
+            result = bench.run_phase(phase, Path(file), years, sample)
+            self.stdout.write(bench.encode(result))
+            return
+        if not Village.objects.exists():
+            raise CommandError("No villages: run `manage.py load_regions` first.")
+        years = bench.bench_years()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "daftar_penerima.csv"
+            self.stdout.write(f"Generating {rows:,} rows ({years[0]}-{years[-1]}) ...")
+            count = write_csv(
+                path,
+                recipient_rows(rows, years=years, programs=bench.bench_programs(years)),
+            )
+            size_mb = path.stat().st_size / 1_048_576
+            self.stdout.write(
+                f"{count:,} rows, {size_mb:.1f} MB CSV; database: "
+                f"{connection.vendor} {settings.DATABASES['default']['NAME']}"
+            )
+            results = {}
+            for name in ("ours-dry", "ours", "copy", "import-export"):
+                self.stdout.write(f"  running {name} ...")
+                results[name] = self._child(name, path, years, sample)
+        self._print(results, count)
+
+    def _child(self, phase: str, path: Path, years, sample: int) -> dict:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                sys.argv[0],
+                "bench_import",
+                "--phase",
+                phase,
+                "--file",
+                str(path),
+                "--years",
+                ",".join(map(str, years)),
+                "--sample",
+                str(sample),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if completed.returncode != 0:
+            raise CommandError(f"{phase} failed:\n{completed.stderr[-3000:]}")
+        return bench.decode(completed.stdout)
+
+    def _print(self, results: dict, count: int) -> None:
+        labels = {
+            "ours-dry": "ours, dry run (preview)",
+            "ours": "ours, import (one transaction)",
+            "copy": "PostgreSQL COPY, scratch table",
+            "import-export": "django-import-export ModelResource",
+        }
+        rate = {}
+        self.stdout.write("")
+        self.stdout.write(
+            f"{'':36} {'rows':>8} {'seconds':>8} {'rows/s':>9} {'peak MB':>8}"
+        )
+        for name, result in results.items():
+            if result.get("skipped"):
+                self.stdout.write(f"{labels[name]:36} {result['skipped']}")
+                continue
+            rate[name] = result["rows"] / result["seconds"]
+            self.stdout.write(
+                f"{labels[name]:36} {result['rows']:>8,} {result['seconds']:>8.2f} "
+                f"{rate[name]:>9,.0f} {result['peak_mb']:>8.0f}"
+            )
+        self.stdout.write("")
+        ours = rate["ours"]
+        checks = [
+            (
+                f"import >= {TARGET_ROWS_PER_SECOND:,} rows/s",
+                f"{ours:,.0f}",
+                ours >= TARGET_ROWS_PER_SECOND,
+            ),
+            (
+                f"peak memory <= {TARGET_PEAK_MB} MB",
+                f"{max(results['ours']['peak_mb'], results['ours-dry']['peak_mb']):.0f}",
+                max(results["ours"]["peak_mb"], results["ours-dry"]["peak_mb"])
+                <= TARGET_PEAK_MB,
+            ),
+        ]
+        if "copy" in rate:
+            share = ours / rate["copy"]
+            checks.insert(
+                1,
+                (
+                    f"import >= {TARGET_SHARE_OF_COPY:.0%} of COPY",
+                    f"{share:.1%}",
+                    share >= TARGET_SHARE_OF_COPY,
+                ),
+            )
+        if "import-export" in rate:
+            self.stdout.write(
+                f"ours / django-import-export: {ours / rate['import-export']:.0f}x"
+            )
+        for label, value, ok in checks:
+            self.stdout.write(f"{'OK  ' if ok else 'MISS'} {label}: {value}")

@@ -1,0 +1,32 @@
+from institutions.importing.batches import Options
+from institutions.importing.command import ImportCommand
+from institutions.models import ImportBatch
+
+
+class Command(ImportCommand):
+    help = (
+        "Import a recipient list (CSV or XLSX, one row per grant): check every row, "
+        "then write all of it in one transaction, or nothing. Exit status 0 when "
+        "the file was imported (or would be, with --dry-run)."
+    )
+
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--create-programs",
+            action="store_true",
+            help='Create "Bantuan Sosial Lembaga <tahun>" for years without a programme.',
+        )
+        parser.add_argument(
+            "--institutions-only",
+            action="store_true",
+            help="The file is an institution list (no grant columns).",
+        )
+
+    def kind_and_options(self, options) -> tuple[str, Options]:
+        kind = (
+            ImportBatch.Kind.INSTITUTIONS
+            if options["institutions_only"]
+            else ImportBatch.Kind.RECIPIENTS
+        )
+        return kind, Options(create_programs=options["create_programs"])
