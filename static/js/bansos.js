@@ -8,14 +8,27 @@
     var url = parentSelect.getAttribute("data-chain-url");
     var child = document.getElementById(childId);
     if (!child || !url) return;
+    var latest = 0;
     parentSelect.addEventListener("change", function () {
       var value = parentSelect.value;
+      // Answers can arrive out of order; only the newest request may fill the list.
+      var request = ++latest;
       var params = new URLSearchParams({ parent: value });
       fetch(url + "?" + params.toString(), { headers: { "X-Requested-With": "fetch" } })
-        .then(function (response) { return response.ok ? response.text() : ""; })
+        .then(function (response) {
+          if (!response.ok) throw new Error(response.status);
+          return response.text();
+        })
         .then(function (html) {
+          if (request !== latest) return;
           child.innerHTML = html;
           child.disabled = !value;
+          child.dispatchEvent(new Event("change"));
+        })
+        .catch(function () {
+          if (request !== latest) return;
+          child.innerHTML = '<option value="">---------</option>';
+          child.disabled = true;
           child.dispatchEvent(new Event("change"));
         });
     });
