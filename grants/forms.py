@@ -172,7 +172,7 @@ class ApproveForm(StatusGuardForm):
 
 class DisburseForm(StatusGuardForm):
     paid_on = forms.DateField(label=_("Tanggal salur"), widget=DateInput())
-    amount = RupiahField(label=_("Jumlah"))
+    amount = RupiahField(label=_("Jumlah disalurkan"))
     transfer_reference = forms.CharField(
         label=_("Nomor bukti transfer"), max_length=100
     )
