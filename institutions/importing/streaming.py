@@ -82,9 +82,14 @@ class StreamingWriter:
         if len(self.grants) >= CHUNK_ROWS:
             self._send()
 
+    def _raise(self) -> None:
+        # As Django's own cursors do: psycopg's errors become django.db's.
+        with connection.wrap_database_errors:
+            raise self.error
+
     def _send(self) -> None:
         if self.error is not None:
-            raise self.error
+            self._raise()
         if not self.started:
             self.start()
         chunk = (self.institutions, self.grants)
@@ -97,7 +102,7 @@ class StreamingWriter:
             self._send()
         self.close()
         if self.error is not None:
-            raise self.error
+            self._raise()
 
     def close(self, *, failed: bool = False) -> None:
         """Stop the thread; after a failure leave the connection to the rollback."""

@@ -1,0 +1,142 @@
+"""import_recipients and import_beneficiaries: the report, and the exit status."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from grants.models import Grant
+from institutions.models import BeneficiaryEnrollment, ImportBatch
+from tests.factories import InstitutionFactory
+
+from .conftest import VILLAGE, csv_bytes, snapshot
+
+pytestmark = pytest.mark.django_db
+
+GOOD = [["2024", "Karang Taruna", "Karang Taruna Tunas", VILLAGE, "Rp 15.000.000"]]
+
+
+@pytest.fixture
+def list_file(tmp_path):
+    def write(rows, name="daftar.csv", **kwargs):
+        path = tmp_path / name
+        path.write_bytes(csv_bytes(rows, **kwargs))
+        return str(path)
+
+    return write
+
+
+def test_a_dry_run_reports_and_writes_nothing(program_2024, list_file, capsys):
+    before = snapshot()
+    call_command("import_recipients", list_file(GOOD), "--dry-run")
+    out = capsys.readouterr().out
+    assert "baru: 1" in out and "Uji coba" in out
+    assert snapshot() == before
+
+
+def test_an_import_exits_zero_and_records_its_batch(
+    program_2024, list_file, operator, capsys
+):
+    call_command("import_recipients", list_file(GOOD), "--user", operator.username)
+    batch = ImportBatch.objects.get()
+    assert (batch.status, batch.created_by, batch.file_name) == (
+        "imported",
+        operator,
+        "daftar.csv",
+    )
+    assert Grant.objects.get().import_batch == batch
+    assert f"impor #{batch.pk}" in capsys.readouterr().out
+
+
+def test_a_file_with_an_error_exits_non_zero_with_the_report(
+    program_2024, list_file, capsys
+):
+    rows = [*GOOD, ["2024", "Koperasi", "Koperasi Maju", VILLAGE, "Rp 1.000.000"]]
+    before = snapshot()
+    with pytest.raises(CommandError) as caught:
+        call_command("import_recipients", list_file(rows))
+    assert caught.value.returncode == 1
+    out = capsys.readouterr().out
+    assert "baris 3, kolom jenis_lembaga [Koperasi]: Jenis lembaga tidak dikenal" in out
+    assert snapshot() == before
+
+
+def test_a_dry_run_of_a_bad_file_exits_non_zero(program_2024, list_file):
+    with pytest.raises(CommandError):
+        call_command(
+            "import_recipients",
+            list_file([["2024", "KT", "", VILLAGE, "0"]]),
+            "--dry-run",
+        )
+
+
+def test_missing_programmes_are_created_on_request(regions, list_file):
+    path = list_file([["2021", "WKSBM", "Rukun Duka Sejahtera", VILLAGE, "5.000.000"]])
+    with pytest.raises(CommandError):
+        call_command("import_recipients", path)
+    call_command("import_recipients", path, "--create-programs")
+    assert Grant.objects.get().program.name == "Bantuan Sosial Lembaga 2021"
+
+
+def test_institution_lists_through_the_same_command(regions, list_file):
+    path = list_file(
+        [["Karang Taruna", "Karang Taruna Tunas", VILLAGE]],
+        header=["jenis_lembaga", "nama_lembaga", "kode_desa"],
+    )
+    call_command("import_recipients", path, "--institutions-only")
+    assert ImportBatch.objects.get().kind == ImportBatch.Kind.INSTITUTIONS
+
+
+def test_import_beneficiaries(regions, list_file):
+    institution = InstitutionFactory(registration_number="REG/9", village_id=VILLAGE)
+    path = list_file(
+        [["7502014508900001", "Siti Aminah", "lansia", VILLAGE]],
+        header=["nik", "nama", "kategori", "kode_desa"],
+    )
+    call_command(
+        "import_beneficiaries",
+        path,
+        "--institution",
+        "REG/9",
+        "--year",
+        "2024",
+        "--dry-run",
+    )
+    assert not BeneficiaryEnrollment.objects.exists()
+    call_command(
+        "import_beneficiaries",
+        path,
+        "--institution",
+        str(institution.pk),
+        "--year",
+        "2024",
+    )
+    assert BeneficiaryEnrollment.objects.get().institution == institution
+
+
+def test_a_file_over_the_size_limit_is_refused(program_2024, list_file, settings):
+    settings.BANSOS_IMPORT_MAX_BYTES = 50
+    before = snapshot()
+    with pytest.raises(CommandError):
+        call_command("import_recipients", list_file(GOOD * 5))
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("phase", ["ours-dry", "ours", "copy", "import-export"])
+def test_every_benchmark_phase_runs_and_leaves_nothing_behind(regions, tmp_path, phase):
+    """No timings here: only that each measurement works and rolls back."""
+    from institutions.importing import bench
+    from institutions.importing.samples import recipient_rows, write_csv
+
+    years = bench.bench_years()
+    path = tmp_path / "bench.csv"
+    write_csv(
+        path, recipient_rows(300, years=years, programs=bench.bench_programs(years))
+    )
+    before = snapshot()
+    result = bench.run_phase(phase, path, years, sample=50)
+    assert snapshot() == before
+    if result.get("skipped"):
+        assert phase == "copy"
+    else:
+        assert result["rows"] == (50 if phase == "import-export" else 300)
+        assert result["seconds"] > 0 and result["peak_mb"] > 0

@@ -1,0 +1,212 @@
+"""The import page: upload, preview, confirm, and who may do what."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from grants.models import Grant
+from institutions.models import BeneficiaryEnrollment, ImportBatch, Institution
+from tests.factories import GrantFactory, InstitutionFactory, UserFactory
+
+from .conftest import VILLAGE, csv_bytes, snapshot, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+ROWS = [
+    ["2024", "Karang Taruna", "Karang Taruna Tunas", VILLAGE, "Rp 15.000.000"],
+    ["2024", "Majelis Taklim", "Majelis Taklim Al-Ikhlas", VILLAGE, "10.000.000"],
+]
+
+
+def upload(client, content: bytes, name="daftar.csv", **data):
+    return client.post(
+        "/impor/",
+        {"kind": "penerima", "file": SimpleUploadedFile(name, content), **data},
+    )
+
+
+def test_upload_preview_and_confirm(client, program_2024, operator):
+    client.force_login(operator)
+    before = snapshot()
+    response = upload(client, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and response.url == f"/impor/{batch.pk}/"
+    # The preview wrote nothing but the batch that keeps the file.
+    after = snapshot()
+    assert after.pop("institutions.ImportBatch") == 1
+    before.pop("institutions.ImportBatch")
+    assert after == before
+    page = client.get(response.url)
+    assert b'id="confirm-import"' in page.content
+    assert b'id="count-new">2<' in page.content
+    response = client.post(f"/impor/{batch.pk}/konfirmasi/")
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert (batch.status, batch.imported_by) == (ImportBatch.Status.IMPORTED, operator)
+    assert Grant.objects.filter(import_batch=batch).count() == 2
+    page = client.get(f"/impor/{batch.pk}/")
+    assert "Karang Taruna Tunas" in page.content.decode()
+    assert b'id="confirm-import"' not in page.content
+
+
+def test_a_batch_cannot_be_confirmed_twice(client, program_2024, operator):
+    client.force_login(operator)
+    upload(client, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    client.post(f"/impor/{batch.pk}/konfirmasi/")
+    before = snapshot()
+    response = client.post(f"/impor/{batch.pk}/konfirmasi/", follow=True)
+    assert "tidak dapat dikonfirmasi lagi" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_bad_file_shows_its_problems_and_keeps_nothing(
+    client, program_2024, operator
+):
+    client.force_login(operator)
+    before = snapshot()
+    content = csv_bytes([ROWS[0], ["2024", "Koperasi", "Koperasi Maju", VILLAGE, "-5"]])
+    response = upload(client, content)
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Jenis lembaga tidak dikenal" in text
+    assert "Nilai bantuan harus lebih dari nol." in text
+    assert snapshot() == before
+
+
+def test_an_image_renamed_to_csv_is_refused(client, program_2024, operator):
+    client.force_login(operator)
+    before = snapshot()
+    response = upload(client, b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, name="daftar.csv")
+    assert "bukan CSV atau Excel" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_file_over_the_limit_is_refused_by_the_form(
+    client, program_2024, operator, settings
+):
+    settings.BANSOS_IMPORT_MAX_BYTES = 100
+    client.force_login(operator)
+    response = upload(client, csv_bytes(ROWS * 5))
+    assert response.status_code == 400
+    assert "terlalu besar" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
+def test_data_changed_since_the_preview_is_previewed_again(
+    client, program_2024, operator
+):
+    client.force_login(operator)
+    upload(client, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    youth = InstitutionFactory(
+        karang_taruna=True, name="Karang Taruna Tunas", village_id=VILLAGE
+    )
+    GrantFactory(program=program_2024, institution=youth, amount=15_000_000)
+    response = client.post(f"/impor/{batch.pk}/konfirmasi/", follow=True)
+    assert "berubah sejak pratinjau" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEWED
+    assert (batch.rows_new, batch.rows_unchanged) == (1, 1)
+    assert Grant.objects.count() == 1
+
+
+def test_a_preview_that_no_longer_passes_is_rejected_on_confirm(
+    client, program_2024, operator
+):
+    client.force_login(operator)
+    upload(client, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    program_2024.covers_karang_taruna = False
+    program_2024.save()
+    client.post(f"/impor/{batch.pk}/konfirmasi/")
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert not Institution.objects.exists()
+
+
+def test_a_pengamat_sees_the_batches_but_cannot_import(client, program_2024, operator):
+    client.force_login(operator)
+    upload(client, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    client.force_login(UserFactory(username="pengamat", role="Pengamat"))
+    page = client.get("/impor/")
+    assert page.status_code == 200
+    assert b'id="import-form"' not in page.content
+    assert upload(client, csv_bytes(ROWS)).status_code == 403
+    assert client.get(f"/impor/{batch.pk}/").status_code == 200
+    assert client.post(f"/impor/{batch.pk}/konfirmasi/").status_code == 403
+    assert client.get(f"/impor/{batch.pk}/berkas/").status_code == 403
+    assert ImportBatch.objects.get().status == ImportBatch.Status.PREVIEWED
+
+
+def test_an_xlsx_upload_with_create_programs(client, regions, operator):
+    client.force_login(operator)
+    content = xlsx_bytes([[2023, "KT", "Karang Taruna Tunas", VILLAGE, 15000000]])
+    response = upload(client, content, name="daftar.xlsx", create_programs="on")
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302
+    client.post(f"/impor/{batch.pk}/konfirmasi/")
+    assert Grant.objects.get().program.name == "Bantuan Sosial Lembaga 2023"
+
+
+def test_a_beneficiary_list_for_an_institution_and_year(client, regions, operator):
+    institution = InstitutionFactory(
+        name="Majelis Taklim Al-Ikhlas", registration_number="REG/7", village_id=VILLAGE
+    )
+    client.force_login(operator)
+    content = csv_bytes(
+        [["7502014508900001", "Siti Aminah", "lansia", VILLAGE]],
+        header=["nik", "nama", "kategori", "kode_desa"],
+    )
+    response = client.post(
+        "/impor/",
+        {
+            "kind": "penerima_manfaat",
+            "file": SimpleUploadedFile("pm.csv", content),
+            "institution": "REG/7",
+            "year": "2024",
+        },
+    )
+    assert response.status_code == 302
+    client.post(response.url + "konfirmasi/")
+    assert BeneficiaryEnrollment.objects.get().institution == institution
+    page = client.get(f"/impor/penerima-manfaat/?lembaga={institution.pk}&tahun=2024")
+    assert "7502014508900001" in page.content.decode()
+
+
+def test_a_beneficiary_list_needs_its_institution_and_year(client, regions, operator):
+    client.force_login(operator)
+    content = csv_bytes(
+        [["7502014508900001", "Siti", "lansia", VILLAGE]],
+        header=["nik", "nama", "kategori", "kode_desa"],
+    )
+    response = client.post(
+        "/impor/",
+        {
+            "kind": "penerima_manfaat",
+            "file": SimpleUploadedFile("pm.csv", content),
+            "institution": "Tidak Ada",
+        },
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "Lembaga tidak ditemukan" in text and "Isi tahun" in text
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_regency_limited_operator_sees_only_their_own_batches(
+    client, program_2024, operator
+):
+    from institutions.models import Regency, StaffProfile
+
+    client.force_login(operator)
+    upload(client, csv_bytes(ROWS))
+    batch = ImportBatch.objects.get()
+    limited = UserFactory(username="operator_kabgor", role="Operator")
+    StaffProfile.objects.create(user=limited).regencies.add(
+        Regency.objects.get(code="75.01")
+    )
+    client.force_login(limited)
+    assert client.get(f"/impor/{batch.pk}/").status_code == 404
+    response = upload(client, csv_bytes(ROWS))
+    assert "di luar wilayah kerja Anda" in response.content.decode()
