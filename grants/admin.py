@@ -160,6 +160,8 @@ class GrantAdminForm(forms.ModelForm):
 class GrantAdmin(RupiahFieldsMixin, ImportExportModelAdmin):
     resource_classes = [GrantResource]
     formats = IMPORT_EXPORT_FORMATS
+    # An import is recorded as an ImportBatch, with history rows for changes.
+    skip_admin_log = True
     form = GrantAdminForm
     rupiah_fields = {"amount": 1}
     list_display = [

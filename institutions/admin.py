@@ -6,15 +6,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
 
 from grants.models import Grant
 from grants.money import rupiah
 
+from .importing.resources import FORMATS
 from .models import (
     Beneficiary,
     BeneficiaryEnrollment,
     District,
+    ImportBatch,
     Institution,
     Participant,
     Regency,
@@ -25,8 +26,9 @@ from .models import (
 )
 from .resources import InstitutionResource
 
-# Comma-separated text and Excel: what the office's files are.
-IMPORT_EXPORT_FORMATS = [CSV, XLSX]
+# CSV and Excel, read and written as the import page does (any delimiter and
+# encoding Excel uses; NIK and account numbers kept as text).
+IMPORT_EXPORT_FORMATS = FORMATS
 
 
 def regency_filter(path: str, title: str | None = None) -> type[admin.SimpleListFilter]:
@@ -185,6 +187,8 @@ class InstitutionAdminForm(forms.ModelForm):
 class InstitutionAdmin(ImportExportModelAdmin):
     resource_classes = [InstitutionResource]
     formats = IMPORT_EXPORT_FORMATS
+    # An import is recorded as an ImportBatch, with history rows for changes.
+    skip_admin_log = True
     form = InstitutionAdminForm
     list_display = [
         "name",
@@ -433,3 +437,39 @@ class StaffProfileAdmin(admin.ModelAdmin):
     def regency_list(self, obj: StaffProfile) -> str:
         names = [regency.name for regency in obj.regencies.all()]
         return ", ".join(names) or _("seluruh provinsi")
+
+
+# Imports ----------------------------------------------------------------------
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Imports are made and confirmed on the import page; here they are read."""
+
+    list_display = [
+        "id",
+        "file_name",
+        "kind",
+        "status",
+        "created_by",
+        "created_at",
+        "rows_total",
+        "rows_new",
+        "rows_updated",
+        "rows_rejected",
+    ]
+    list_filter = ["kind", "status"]
+    search_fields = ["file_name", "=sha256"]
+    list_select_related = ["created_by"]
+    ordering = ["-created_at"]
+    list_per_page = 50
+    exclude = ["report"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

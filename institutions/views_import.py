@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Max
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -208,11 +207,10 @@ def _institution_records(request):
 
 
 def _grant_records(request):
-    queryset = (
-        Grant.objects.visible_to(request.user)
-        .select_related("program", "institution__village__district__regency")
-        .annotate(last_paid_on=Max("disbursements__paid_on"))
-        .order_by("-program__year", "institution__name", "pk")
+    queryset = exports.grants_for_export(
+        Grant.objects.visible_to(request.user).order_by(
+            "-program__year", "institution__name", "pk"
+        )
     )
     return GrantFilter(request.GET, queryset=queryset, request=request).qs
 
@@ -262,13 +260,13 @@ def export(request, what: str, fmt: str):
     name = f"{what}-{datetime.date.today():%Y%m%d}.{fmt}"
     if fmt == "csv":
         response = StreamingHttpResponse(
-            exports.csv_lines(columns, rows), content_type=CSV
+            exports.csv_lines(columns.names, rows), content_type=CSV
         )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
     # FileResponse closes the spool once the download is sent.
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1_048_576)  # noqa: SIM115
-    exports.write_xlsx(columns, rows, spool)
+    exports.write_xlsx(columns.names, rows, spool)
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
 

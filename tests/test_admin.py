@@ -1,15 +1,17 @@
+import csv
 import datetime
+import io
 
 import pytest
 import tablib
 from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from import_export.formats.base_formats import CSV
 from import_export.forms import SelectableFieldsExportForm
 
 from grants.models import AccountabilityReport, Grant, GrantEvent
 from grants.resources import GrantResource
+from institutions.importing.resources import ListCSV
 from institutions.models import (
     BeneficiaryEnrollment,
     Institution,
@@ -22,6 +24,7 @@ from tests.factories import (
     DisbursementFactory,
     GrantEventFactory,
     GrantFactory,
+    ImportBatchFactory,
     InstitutionFactory,
     ParticipantFactory,
     ProgramFactory,
@@ -66,7 +69,7 @@ def csv_format(model, *, export: bool = False) -> str:
     formats = (
         model_admin.get_export_formats() if export else model_admin.get_import_formats()
     )
-    return str(formats.index(CSV))
+    return str(formats.index(ListCSV))
 
 
 def request_for(rf, user, path: str = "/"):
@@ -99,6 +102,7 @@ def one_of_each(admin_user):
     ParticipantFactory(event=event, institution=institution)
     profile = StaffProfile.objects.create(user=admin_user)
     profile.regencies.add(village.district.regency)
+    ImportBatchFactory(created_by=admin_user)
     return grant
 
 
@@ -400,6 +404,8 @@ def test_adding_an_institution_records_who_added_it(admin_client, admin_user):
 
 
 # Import and export ---------------------------------------------------------------
+# The admin's buttons read and write the import page's columns and go through
+# the same importer (institutions.importing); these tests check the wiring.
 
 
 @pytest.mark.parametrize("model", [Institution, Grant])
@@ -408,39 +414,56 @@ def test_import_and_export_pages_answer(model, view, admin_client):
     assert admin_client.get(admin_url(model, view)).status_code == 200
 
 
-def test_grant_export_as_csv_has_the_institution_and_status(admin_client):
-    grant = GrantFactory(approved=True, institution__name="Rukun Duka Sejahtera")
-    data = {"format": csv_format(Grant, export=True), "resource": "0"}
-    for name in GrantResource().get_export_order():
+def export_csv(admin_client, model, resource_class) -> list[dict]:
+    data = {"format": csv_format(model, export=True), "resource": "0"}
+    for name in resource_class().get_export_order():
         field = SelectableFieldsExportForm.create_boolean_field_name(
-            GrantResource, name
+            resource_class, name
         )
         data[field] = "on"
-    response = admin_client.post(admin_url(Grant, "export"), data)
+    response = admin_client.post(admin_url(model, "export"), data)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    rows = tablib.Dataset().load(response.content.decode("utf-8-sig"), format="csv")
-    assert rows.dict[0]["institution__name"] == "Rukun Duka Sejahtera"
-    assert rows.dict[0]["status"] == Grant.Status.APPROVED
-    assert rows.dict[0]["amount"] == str(grant.amount)
+    text = response.content.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text), delimiter=";"))
+
+
+def test_grant_export_as_csv_has_the_institution_and_status(admin_client):
+    grant = GrantFactory(approved=True, institution__name="Rukun Duka Sejahtera")
+    [row] = export_csv(admin_client, Grant, GrantResource)
+    assert row["nama_lembaga"] == "Rukun Duka Sejahtera"
+    assert row["status"] == "disetujui"
+    assert row["nilai_bantuan"] == str(grant.amount)
+    assert row["tahun"] == str(grant.program.year)
+
+
+def test_export_neutralises_spreadsheet_formulas(admin_client):
+    InstitutionFactory(name='=HYPERLINK("http://x")', phone="+62 812 3456 7890")
+    [row] = export_csv(admin_client, Institution, InstitutionResource)
+    assert row["nama_lembaga"] == """'=HYPERLINK("http://x")"""
+    assert row["telepon"] == "'+62 812 3456 7890"
+
+
+def post_import(admin_client, model, name: str, text: str):
+    return admin_client.post(
+        admin_url(model, "import"),
+        {
+            "resource": "0",
+            "format": csv_format(model),
+            "import_file": SimpleUploadedFile(name, text.encode("utf-8-sig")),
+        },
+    )
 
 
 def test_admin_import_of_institutions_dry_runs_then_creates(admin_client, admin_user):
     village = VillageFactory()
-    csv_text = (
-        "kind,wksbm_type,name,village,leader_name,phone\n"
-        f"wksbm,majelis_taklim,Majelis Taklim Nurul Iman,{village.code},"
-        "Ibu Rahma,0812 3456 7890\n"
-    )
-    response = admin_client.post(
-        admin_url(Institution, "import"),
-        {
-            "resource": "0",
-            "format": csv_format(Institution),
-            "import_file": SimpleUploadedFile(
-                "lembaga.csv", csv_text.encode("utf-8-sig"), "text/csv"
-            ),
-        },
+    response = post_import(
+        admin_client,
+        Institution,
+        "lembaga.csv",
+        "jenis_lembaga;jenis_wksbm;nama_lembaga;kode_desa;ketua;telepon\n"
+        f"WKSBM;Majelis Taklim;Majelis Taklim Nurul Iman;{village.code};"
+        "Ibu Rahma;0812 3456 7890\n",
     )
     assert response.status_code == 200
     result = response.context["result"]
@@ -454,24 +477,22 @@ def test_admin_import_of_institutions_dry_runs_then_creates(admin_client, admin_
     assert response.status_code == 302
     institution = Institution.objects.get()
     assert institution.name == "Majelis Taklim Nurul Iman"
+    assert institution.wksbm_type == Institution.WksbmType.MAJELIS_TAKLIM
     assert institution.village == village
     assert institution.leader_name == "Ibu Rahma"
     assert institution.created_by == admin_user
+    assert institution.import_batch.created_by == admin_user
 
 
 def test_admin_import_of_grants_proposes_them_on_confirm(admin_client, admin_user):
-    program, institution = ProgramFactory(), InstitutionFactory()
-    csv_text = (
-        "program,institution,amount,status\n"
-        f'{program.pk},{institution.pk},"Rp 12.500.000",closed\n'
-    )
-    response = admin_client.post(
-        admin_url(Grant, "import"),
-        {
-            "resource": "0",
-            "format": csv_format(Grant),
-            "import_file": SimpleUploadedFile("usulan.csv", csv_text.encode()),
-        },
+    program, institution = ProgramFactory(year=2024), InstitutionFactory()
+    response = post_import(
+        admin_client,
+        Grant,
+        "usulan.csv",
+        "tahun,program,jenis_lembaga,nama_lembaga,kode_desa,nilai_bantuan\n"
+        f"2024,{program.name},WKSBM,{institution.name},{institution.village.code},"
+        '"Rp 12.500.000"\n',
     )
     assert response.status_code == 200
     assert "confirm_form" in response.context, response.context["result"].invalid_rows
@@ -484,18 +505,16 @@ def test_admin_import_of_grants_proposes_them_on_confirm(admin_client, admin_use
     assert response.status_code == 302
     grant = Grant.objects.get()
     assert (grant.amount, grant.status) == (12_500_000, Grant.Status.PROPOSED)
+    assert grant.proposed_by == admin_user
     assert grant.events.get().actor == admin_user
 
 
 def test_admin_import_shows_an_unknown_village_code_as_a_row_error(admin_client):
-    csv_text = "kind,name,village\nwksbm,Paguyuban Uji,75.99.99.9999\n"
-    response = admin_client.post(
-        admin_url(Institution, "import"),
-        {
-            "resource": "0",
-            "format": csv_format(Institution),
-            "import_file": SimpleUploadedFile("lembaga.csv", csv_text.encode()),
-        },
+    response = post_import(
+        admin_client,
+        Institution,
+        "lembaga.csv",
+        "jenis_lembaga;nama_lembaga;kode_desa\nWKSBM;Paguyuban Uji;75.99.99.9999\n",
     )
     assert response.status_code == 200
     assert response.context["result"].has_validation_errors()
@@ -503,28 +522,42 @@ def test_admin_import_shows_an_unknown_village_code_as_a_row_error(admin_client)
     assert "confirm_form" not in response.context
 
 
-def import_institutions(rows: list[dict], user) -> tablib.Dataset:
+def test_admin_import_refuses_an_image_by_its_content(admin_client):
+    response = admin_client.post(
+        admin_url(Institution, "import"),
+        {
+            "resource": "0",
+            "format": csv_format(Institution),
+            "import_file": SimpleUploadedFile("lembaga.csv", b"\x89PNG\r\n\x1a\n\0\0"),
+        },
+    )
+    assert response.context["result"].has_errors()
+    assert "bukan CSV atau Excel" in response.text
+
+
+def import_rows(resource_class, rows: list[dict], user):
     dataset = tablib.Dataset(headers=list(rows[0]))
     for row in rows:
         dataset.append(list(row.values()))
-    return InstitutionResource().import_data(dataset, dry_run=False, user=user)
+    return resource_class().import_data(dataset, dry_run=False, user=user)
 
 
 def test_institution_import_matches_on_the_normalised_name(admin_user):
     existing = InstitutionFactory(name="Majelis Taklim Al-Ikhlas", leader_name="Lama")
-    result = import_institutions(
+    result = import_rows(
+        InstitutionResource,
         [
             {
-                "kind": "wksbm",
-                "wksbm_type": "majelis_taklim",
-                "name": "MAJELIS TAKLIM AL IKHLAS",
-                "village": existing.village.code,
-                "leader_name": "Baru",
+                "jenis_lembaga": "Majelis Taklim",
+                "nama_lembaga": "MAJELIS TAKLIM AL IKHLAS",
+                "kode_desa": existing.village.code,
+                "ketua": "Baru",
             }
         ],
         admin_user,
     )
     assert not result.has_errors() and not result.has_validation_errors()
+    assert result.totals["update"] == 1
     assert Institution.objects.count() == 1
     existing.refresh_from_db()
     assert existing.leader_name == "Baru"
@@ -532,14 +565,15 @@ def test_institution_import_matches_on_the_normalised_name(admin_user):
 
 def test_institution_import_reads_dates_day_first(admin_user):
     village = VillageFactory()
-    import_institutions(
+    import_rows(
+        InstitutionResource,
         [
             {
-                "kind": "lksa",
-                "name": "LKSA Harapan Bunda",
-                "village": village.code,
-                "permit_number": "IZN/1/2024",
-                "permit_expires_on": "05/03/2029",
+                "jenis_lembaga": "LKSA",
+                "nama_lembaga": "LKSA Harapan Bunda",
+                "kode_desa": village.code,
+                "nomor_izin": "IZN/1/2024",
+                "izin_berlaku_sampai": "05/03/2029",
             }
         ],
         admin_user,
@@ -547,32 +581,28 @@ def test_institution_import_reads_dates_day_first(admin_user):
     assert Institution.objects.get().permit_expires_on == datetime.date(2029, 3, 5)
 
 
-def test_institution_import_reports_a_second_karang_taruna_in_a_village(admin_user):
+def test_a_second_karang_taruna_in_a_village_refuses_the_whole_file(admin_user):
     village = VillageFactory()
-    result = import_institutions(
+    result = import_rows(
+        InstitutionResource,
         [
-            {"kind": "karang_taruna", "name": "Karang Taruna", "village": village.code},
             {
-                "kind": "karang_taruna",
-                "name": "Karang Taruna Dua",
-                "village": village.code,
+                "jenis_lembaga": "Karang Taruna",
+                "nama_lembaga": "Karang Taruna",
+                "kode_desa": village.code,
+            },
+            {
+                "jenis_lembaga": "KT",
+                "nama_lembaga": "Karang Taruna Dua",
+                "kode_desa": village.code,
             },
         ],
         admin_user,
     )
     [invalid] = result.invalid_rows
-    assert invalid.number == 2
+    assert invalid.number == 3  # the spreadsheet row, under the header row
     assert "sudah memiliki Karang Taruna" in str(invalid.error_dict)
-    assert Institution.objects.get().name == "Karang Taruna"
-
-
-def test_export_neutralises_spreadsheet_formulas():
-    institution = InstitutionFactory(
-        name='=HYPERLINK("http://x")', phone="+62 812 3456 7890"
-    )
-    row = InstitutionResource().export(Institution.objects.filter(pk=institution.pk))
-    assert row.dict[0]["name"].startswith("'=")
-    assert row.dict[0]["phone"] == "'+62 812 3456 7890"
+    assert not Institution.objects.exists()
 
 
 def test_an_exported_institution_imports_back_unchanged(admin_user):
@@ -585,72 +615,64 @@ def test_an_exported_institution_imports_back_unchanged(admin_user):
     assert institution.phone == "+62 812 3456 7890"
 
 
-def import_grants(rows: list[dict], user) -> tablib.Dataset:
-    dataset = tablib.Dataset(headers=list(rows[0]))
-    for row in rows:
-        dataset.append(list(row.values()))
-    return GrantResource().import_data(dataset, dry_run=False, user=user)
+def grant_row(program, institution, **values) -> dict:
+    return {
+        "tahun": program.year,
+        "program": program.name,
+        "jenis_lembaga": institution.kind,
+        "nama_lembaga": institution.name,
+        "kode_desa": institution.village.code,
+        "nilai_bantuan": "Rp 15.000.000",
+        **values,
+    }
 
 
-def test_grant_import_proposes_and_ignores_the_status_column(admin_user):
+def test_grant_import_proposes_and_records_who(admin_user):
     program, institution = ProgramFactory(), InstitutionFactory()
-    result = import_grants(
-        [
-            {
-                "program": program.pk,
-                "institution": institution.pk,
-                "amount": "Rp 15.000.000",
-                "purpose": "Pengadaan tenda",
-                "status": "approved",
-                "decree_number": "SK/PALSU/1",
-            }
-        ],
+    result = import_rows(
+        GrantResource,
+        [grant_row(program, institution, peruntukan="Pengadaan tenda")],
         admin_user,
     )
     assert not result.has_errors() and not result.has_validation_errors()
     grant = Grant.objects.get()
     assert grant.status == Grant.Status.PROPOSED
     assert grant.decree_number == ""
-    assert grant.amount == 15_000_000
+    assert (grant.amount, grant.purpose) == (15_000_000, "Pengadaan tenda")
     assert grant.proposed_by == admin_user
     assert grant.events.get().to_status == Grant.Status.PROPOSED
+    assert grant.import_batch.created_by == admin_user
+
+
+def test_grant_import_never_approves(admin_user):
+    program, institution = ProgramFactory(), InstitutionFactory()
+    result = import_rows(
+        GrantResource,
+        [grant_row(program, institution, status="disetujui", nomor_sk="SK/PALSU/1")],
+        admin_user,
+    )
+    assert result.has_validation_errors()
+    assert not Grant.objects.exists()
 
 
 def test_grant_import_refuses_an_ineligible_institution(admin_user):
     program = ProgramFactory()
     institution = InstitutionFactory(active=False)
-    result = import_grants(
-        [{"program": program.pk, "institution": institution.pk, "amount": "1000000"}],
-        admin_user,
-    )
+    result = import_rows(GrantResource, [grant_row(program, institution)], admin_user)
     assert result.has_validation_errors()
     assert not Grant.objects.exists()
 
 
 def test_grant_import_cannot_change_an_approved_amount(admin_user):
     grant = GrantFactory(approved=True, amount=10_000_000)
-    result = import_grants(
-        [
-            {
-                "program": grant.program.pk,
-                "institution": grant.institution.pk,
-                "amount": "20.000.000",
-            }
-        ],
+    result = import_rows(
+        GrantResource,
+        [grant_row(grant.program, grant.institution, nilai_bantuan="20.000.000")],
         admin_user,
     )
     assert result.has_validation_errors()
     grant.refresh_from_db()
     assert grant.amount == 10_000_000
-
-
-def test_grant_import_needs_a_user():
-    program, institution = ProgramFactory(), InstitutionFactory()
-    dataset = tablib.Dataset(headers=["program", "institution", "amount"])
-    dataset.append([program.pk, institution.pk, "1000000"])
-    result = GrantResource().import_data(dataset, dry_run=False, user=None)
-    assert result.has_validation_errors()
-    assert not Grant.objects.exists()
 
 
 def test_staff_profile_lists_regencies(admin_client, admin_user):

@@ -11,6 +11,7 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -64,7 +65,7 @@ MSG_VILLAGE_CODE = gettext_noop(
 MSG_CATEGORY = gettext_noop(
     "Kategori tidak dikenal: tulis lansia, anak sekolah, disabilitas, anak LKSA atau lainnya."
 )
-MSG_BOOLEAN = gettext_noop("Tulis ya atau tidak.")
+MSG_ACCREDITATION = gettext_noop("Akreditasi ditulis A, B atau C.")
 
 
 class CellError(Exception):
@@ -357,6 +358,30 @@ def parse_village_code(value) -> str:
     ):
         raise CellError(_(MSG_VILLAGE_CODE))
     return f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}"
+
+
+def parse_email(value) -> str:
+    text = plain(value)
+    if not text:
+        return ""
+    try:
+        validate_email(text)
+    except ValidationError as error:
+        raise CellError(" ".join(error.messages)) from None
+    return bounded(text, 254)
+
+
+def parse_accreditation(value) -> str:
+    """`A`, `b`, `A (sangat baik)`, `Akreditasi B` -> the grade letter."""
+    key = _key(plain(value)).removeprefix("akreditasi")
+    if not key:
+        return ""
+    grade = key[:1].upper()
+    if grade not in Institution.Accreditation.values or (
+        len(key) > 1 and _key(str(Institution.Accreditation(grade).label)) != key
+    ):
+        raise CellError(_(MSG_ACCREDITATION))
+    return grade
 
 
 _CATEGORIES = {

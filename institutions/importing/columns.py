@@ -317,6 +317,57 @@ ACCOUNT_HOLDER = Column(
     export=_institution(lambda i: i.account_holder),
 )
 
+EMAIL = Column(
+    "email",
+    gettext_lazy("Surel"),
+    cells.parse_email,
+    aliases=("surel", "e mail", "alamat email"),
+    export=_institution(lambda i: i.email),
+)
+REGISTRATION_DATE = Column(
+    "tanggal_register",
+    gettext_lazy("Tanggal register"),
+    cells.parse_date,
+    aliases=("tgl register", "tanggal registrasi"),
+    export=_institution(lambda i: i.registration_date),
+)
+REGISTRATION_ISSUER = Column(
+    "penerbit_register",
+    gettext_lazy("Penerbit register"),
+    _text(150),
+    aliases=("penerbit", "dikeluarkan oleh"),
+    export=_institution(lambda i: i.registration_issuer),
+)
+PERMIT_NUMBER = Column(
+    "nomor_izin",
+    gettext_lazy("Nomor izin operasional (LKSA)"),
+    _text(100),
+    aliases=("no izin", "izin operasional", "nomor izin operasional"),
+    export=_institution(lambda i: i.permit_number),
+)
+PERMIT_EXPIRES = Column(
+    "izin_berlaku_sampai",
+    gettext_lazy("Izin operasional berlaku sampai"),
+    cells.parse_date,
+    aliases=("masa berlaku izin", "izin sampai"),
+    export=_institution(lambda i: i.permit_expires_on),
+)
+ACCREDITATION = Column(
+    "akreditasi",
+    gettext_lazy("Akreditasi (LKSA)"),
+    cells.parse_accreditation,
+    aliases=("nilai akreditasi",),
+    help=gettext_lazy("A, B atau C; hanya untuk LKSA."),
+    export=_institution(lambda i: i.accreditation),
+)
+ACCREDITATION_EXPIRES = Column(
+    "akreditasi_berlaku_sampai",
+    gettext_lazy("Akreditasi berlaku sampai"),
+    cells.parse_date,
+    aliases=("masa berlaku akreditasi", "akreditasi sampai"),
+    export=_institution(lambda i: i.accreditation_expires_on),
+)
+
 INSTITUTION_COLUMNS = (
     KIND,
     WKSBM_TYPE,
@@ -333,6 +384,13 @@ INSTITUTION_COLUMNS = (
     BANK,
     ACCOUNT_NUMBER,
     ACCOUNT_HOLDER,
+    EMAIL,
+    REGISTRATION_DATE,
+    REGISTRATION_ISSUER,
+    PERMIT_NUMBER,
+    PERMIT_EXPIRES,
+    ACCREDITATION,
+    ACCREDITATION_EXPIRES,
 )
 # The institution field each column fills (the others locate the institution).
 INSTITUTION_FIELDS = {
@@ -344,6 +402,13 @@ INSTITUTION_FIELDS = {
     "bank": "bank_name",
     "nomor_rekening": "account_number",
     "nama_rekening": "account_holder",
+    "email": "email",
+    "tanggal_register": "registration_date",
+    "penerbit_register": "registration_issuer",
+    "nomor_izin": "permit_number",
+    "izin_berlaku_sampai": "permit_expires_on",
+    "akreditasi": "accreditation",
+    "akreditasi_berlaku_sampai": "accreditation_expires_on",
 }
 LOCATION = "kode_desa|desa+kecamatan"
 INSTITUTIONS = ColumnSet(

@@ -12,6 +12,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
+from django.db.models import Max
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -19,11 +20,25 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .cells import neutralise
-from .columns import ColumnSet
+from .columns import COLUMN_SETS, ColumnSet
 
 CSV_DELIMITER = ";"  # what Excel uses in an Indonesian locale
 TEMPLATE_TEXT_ROWS = 1000
 HEADER_FONT = Font(bold=True)
+# NIKs, account and phone numbers, village codes: text cells, never numbers.
+TEXT_COLUMNS = frozenset(
+    column.name
+    for columns in COLUMN_SETS.values()
+    for column in columns.columns
+    if column.as_text
+)
+
+
+def grants_for_export(queryset):
+    """Grants with what their row needs, and their last payment as `tanggal_salur`."""
+    return queryset.select_related(
+        "program", "institution__village__district__regency"
+    ).annotate(last_paid_on=Max("disbursements__paid_on"))
 
 
 def records_to_rows(columns: ColumnSet, records: Iterable) -> Iterator[list]:
@@ -44,11 +59,11 @@ class _Echo:
         return value
 
 
-def csv_lines(columns: ColumnSet, rows: Iterable[list]) -> Iterator[bytes]:
+def csv_lines(names: list[str], rows: Iterable[list]) -> Iterator[bytes]:
     """A CSV as Excel in an Indonesian office writes one: UTF-8 with BOM, `;`."""
     writer = csv.writer(_Echo(), delimiter=CSV_DELIMITER, lineterminator="\r\n")
     yield "\ufeff".encode()
-    yield writer.writerow(columns.names).encode()
+    yield writer.writerow(names).encode()
     for row in rows:
         yield writer.writerow([_csv_value(value) for value in row]).encode()
 
@@ -68,21 +83,19 @@ def _cell(sheet, value, *, as_text: bool) -> WriteOnlyCell:
     return cell
 
 
-def write_xlsx(columns: ColumnSet, rows: Iterable[list], fileobj: BinaryIO) -> None:
+def write_xlsx(names: list[str], rows: Iterable[list], fileobj: BinaryIO) -> None:
     """Write rows to an XLSX workbook, streaming (openpyxl's write-only mode)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("Data"))
-    for index, column in enumerate(columns.columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(
-            12, len(column.name) + 4
-        )
+    for index, name in enumerate(names, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(name) + 4)
     header = []
-    for name in columns.names:
+    for name in names:
         cell = WriteOnlyCell(sheet, value=name)
         cell.font = HEADER_FONT
         header.append(cell)
     sheet.append(header)
-    text_columns = [column.as_text for column in columns.columns]
+    text_columns = [name in TEXT_COLUMNS for name in names]
     for row in rows:
         sheet.append(
             [
@@ -94,7 +107,7 @@ def write_xlsx(columns: ColumnSet, rows: Iterable[list], fileobj: BinaryIO) -> N
 
 
 def template_csv(columns: ColumnSet) -> bytes:
-    return b"".join(csv_lines(columns, []))
+    return b"".join(csv_lines(columns.names, []))
 
 
 def template_xlsx(columns: ColumnSet, *, note: str = "") -> bytes:

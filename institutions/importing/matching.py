@@ -30,6 +30,7 @@ MSG_NAME_DIFFERS = gettext_noop(
 MSG_KARANG_TARUNA_TAKEN = gettext_noop(
     "Desa/kelurahan ini sudah memiliki Karang Taruna: %(name)s."
 )
+MSG_ACCREDITATION_ONLY_LKSA = gettext_noop("Akreditasi hanya untuk LKSA.")
 MSG_WKSBM_TYPE_ONLY_WKSBM = gettext_noop("Jenis WKSBM hanya untuk lembaga WKSBM.")
 MSG_WKSBM_TYPE_CONFLICT = gettext_noop(
     "Jenis lembaga (%(kind)s) dan jenis WKSBM (%(type)s) tidak sesuai."
@@ -45,6 +46,13 @@ FIELD_LABELS = {
     "account_number": gettext_noop("nomor rekening"),
     "account_holder": gettext_noop("nama rekening"),
     "registration_number": gettext_noop("nomor register"),
+    "email": gettext_noop("surel"),
+    "registration_date": gettext_noop("tanggal register"),
+    "registration_issuer": gettext_noop("penerbit register"),
+    "permit_number": gettext_noop("nomor izin operasional"),
+    "permit_expires_on": gettext_noop("izin berlaku sampai"),
+    "accreditation": gettext_noop("akreditasi"),
+    "accreditation_expires_on": gettext_noop("akreditasi berlaku sampai"),
     "amount": gettext_noop("nilai bantuan"),
     "purpose": gettext_noop("peruntukan"),
     "name": gettext_noop("nama"),
@@ -142,6 +150,11 @@ class InstitutionIndex:
                         "type": Institution.WksbmType(wksbm_type).label,
                     },
                 )
+            )
+            return None, False
+        if values.get("akreditasi") and kind != Institution.Kind.LKSA:
+            errors.append(
+                ("akreditasi", values["akreditasi"], _(MSG_ACCREDITATION_ONLY_LKSA))
             )
             return None, False
         values["jenis_wksbm"] = wksbm_type or kind_type

@@ -164,6 +164,8 @@ class Planner:
         report.rows_updated = states.count(UPDATED)
         report.rows_unchanged = states.count(UNCHANGED)
         report.rows_rejected = states.count(REJECTED)
+        # Row by row, for the admin's result table; not kept in the JSON report.
+        report.row_states = list(zip(self.row_numbers, states, strict=True))
 
     def _finish(self, started: float) -> Report:
         self.report.seconds = round(time.perf_counter() - started, 3)

@@ -9,6 +9,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -80,6 +81,7 @@ CHANGE_LINE = gettext_noop("%(name)s: %(field)s %(old)s \u2192 %(new)s")
 NO_DECREE = "(tidak tercatat; impor data lama)"
 
 EDITABLE = (Status.PROPOSED, Status.NEEDS_REVISION)
+LKSA_DOCUMENTS = ("permit_expires_on", "accreditation", "accreditation_expires_on")
 PLACE_COLUMNS = frozenset({"kode_desa", "desa", "kecamatan", "kabupaten"})
 PROGRAM_COLUMNS = frozenset({"tahun", "program"})
 NONE = frozenset()
@@ -406,7 +408,7 @@ class RecipientPlanner(Planner):
         existing = [g.institution for g in proposed if g.institution > 0]
         overdue = (
             set(
-                Grant.objects.overdue_lpj(datetime.date.today())
+                Grant.objects.overdue_lpj(timezone.localdate())
                 .filter(institution_id__in=existing)
                 .values_list("institution_id", flat=True)
             )
@@ -448,21 +450,28 @@ class RecipientPlanner(Planner):
         refs = [r for r in refs if index.record(r).kind == Institution.Kind.LKSA]
         if not refs:
             return {}
-        today = datetime.date.today()
-        problems: dict[int, list[str]] = defaultdict(list)
+        today = timezone.localdate()
+        documents = {}
         for ref in refs:
             if ref < 0:
-                problems[ref] = [MSG_PERMIT_INVALID, MSG_ACCREDITATION_INVALID]
+                fields = index.planned[ref].fields
+                documents[ref] = tuple(fields.get(name) for name in LKSA_DOCUMENTS)
         known = [r for r in refs if r > 0]
-        for pk, permit, grade, grade_until in Institution.objects.filter(
-            pk__in=known
-        ).values_list(
-            "pk", "permit_expires_on", "accreditation", "accreditation_expires_on"
+        for pk, *values in Institution.objects.filter(pk__in=known).values_list(
+            "pk", *LKSA_DOCUMENTS
         ):
+            # What this import writes counts, not what it replaces.
+            wanted = index.wanted.get(pk, {})
+            documents[pk] = tuple(
+                wanted[name][0] if name in wanted else value
+                for name, value in zip(LKSA_DOCUMENTS, values, strict=True)
+            )
+        problems: dict[int, list[str]] = defaultdict(list)
+        for ref, (permit, grade, grade_until) in documents.items():
             if not permit or permit < today:
-                problems[pk].append(MSG_PERMIT_INVALID)
+                problems[ref].append(MSG_PERMIT_INVALID)
             if not grade or not grade_until or grade_until < today:
-                problems[pk].append(MSG_ACCREDITATION_INVALID)
+                problems[ref].append(MSG_ACCREDITATION_INVALID)
         return problems
 
     def _effects(self) -> None:

@@ -48,6 +48,13 @@ INSTITUTION_FIELDS = (
     "bank_name",
     "account_number",
     "account_holder",
+    "email",
+    "registration_date",
+    "registration_issuer",
+    "permit_number",
+    "permit_expires_on",
+    "accreditation",
+    "accreditation_expires_on",
 )
 GRANT_FIELDS = (
     "program_id",
@@ -102,6 +109,13 @@ def institution_values(planned) -> tuple:
         fields.get("bank_name", ""),
         fields.get("account_number", ""),
         fields.get("account_holder", ""),
+        fields.get("email", ""),
+        fields.get("registration_date"),
+        fields.get("registration_issuer", ""),
+        fields.get("permit_number", ""),
+        fields.get("permit_expires_on"),
+        fields.get("accreditation", ""),
+        fields.get("accreditation_expires_on"),
     )
 
 
