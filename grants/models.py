@@ -88,7 +88,11 @@ class Program(TimeStampedModel):
                 ),
             ),
             models.UniqueConstraint(
-                fields=["year", "name"], name="unique_program_name_per_year"
+                fields=["year", "name"],
+                name="unique_program_name_per_year",
+                violation_error_message=_(
+                    "Program dengan tahun dan nama ini sudah ada."
+                ),
             ),
         ]
 

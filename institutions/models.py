@@ -265,7 +265,11 @@ class Institution(TimeStampedModel):
                 name="institution_accreditation_only_for_lksa",
             ),
             models.CheckConstraint(
-                condition=~Q(name_key=""), name="institution_name_not_blank"
+                condition=~Q(name_key=""),
+                name="institution_name_not_blank",
+                violation_error_message=_(
+                    "Nama lembaga harus memuat huruf atau angka."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(npwp="") | Q(npwp__regex=r"^[0-9]{15,16}$"),

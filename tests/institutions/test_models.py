@@ -688,3 +688,19 @@ def test_the_database_refuses_the_same_speaker_twice_at_an_event():
 
     with refused_by_database("unique_speaker_per_event"):
         Speaker.objects.create(event=speaker.event, name="Dr. Nurdin")
+
+
+def test_a_name_of_only_punctuation_is_refused_with_a_clear_message(regions):
+    from django.core.exceptions import ValidationError
+
+    from institutions.models import Institution, Village
+
+    institution = Institution(
+        kind="wksbm",
+        wksbm_type="paguyuban",
+        name="---",
+        village=Village.objects.get(code="75.02.01.2004"),
+    )
+    with pytest.raises(ValidationError) as error:
+        institution.full_clean()
+    assert "Nama lembaga harus memuat huruf atau angka." in str(error.value)

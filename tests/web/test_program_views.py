@@ -186,13 +186,6 @@ def test_a_second_programme_with_the_same_year_and_name_is_refused(pimpinan_clie
     assert pimpinan_client.post("/program/baru/", other_year).status_code == 302
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: unique_program_name_per_year has no violation_error_message, so "
-    "Django's own unique_together text is shown, and its Indonesian translation "
-    "says the opposite: 'Program bantuan dengan Tahun anggaran dan Nama program "
-    "ini tidak ada.' ('does not exist')",
-)
 def test_a_second_programme_with_the_same_year_and_name_says_it_already_exists(
     pimpinan_client,
 ):
