@@ -112,13 +112,23 @@ def copy_rows(
             write((*row, *fixed))
 
 
+_sequences: dict[str, str] = {}
+
+
 def reserve_ids(cursor, model: type[models.Model], count: int) -> list[int]:
     """Take `count` primary keys from the table's sequence (safe beside other writers)."""
     if not count:
         return []
+    table = model._meta.db_table
+    sequence = _sequences.get(table)
+    if sequence is None:
+        # Looked up once: evaluated per row it would cost more than nextval itself.
+        cursor.execute(
+            "SELECT pg_get_serial_sequence(%s, %s)", [table, model._meta.pk.column]
+        )
+        sequence = _sequences[table] = cursor.fetchone()[0]
     cursor.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-        [model._meta.db_table, model._meta.pk.column, count],
+        "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
     )
     return [row[0] for row in cursor.fetchall()]
 

@@ -11,6 +11,7 @@ transaction back.
 """
 
 import queue
+import sys
 import threading
 
 from django.db import connection
@@ -32,6 +33,10 @@ from .writer import (
 
 CHUNK_ROWS = 5000
 QUEUED_CHUNKS = 4
+# While rows stream, the writer thread waits on the socket often and must get
+# the interpreter back quickly, or the server idles: CPython's default switch
+# interval (5 ms) lets the reading thread hold it for that long every time.
+SWITCH_INTERVAL = 0.0002
 
 
 class StreamingWriter:
@@ -63,6 +68,8 @@ class StreamingWriter:
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         self.started = True
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL)
         self.thread.start()
 
     def program(self, info) -> int:
@@ -109,6 +116,7 @@ class StreamingWriter:
         if self.started and self.thread.is_alive():
             self.queue.put(None)
             self.thread.join()
+            sys.setswitchinterval(self._switch_interval)
         if self.started and self.error is None and not failed:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")

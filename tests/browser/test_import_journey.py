@@ -1,0 +1,106 @@
+"""Importing a recipient list in a real browser: upload, preview, confirm.
+
+Commits for real (the live server runs in another thread); serialized_rollback
+brings the role groups back after the flush.
+"""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from grants import roles
+from grants.models import Grant
+from institutions.models import ImportBatch, Institution
+from tests.factories import ProgramFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+PASSWORD = "rahasia-uji-123"
+HEADER = "Tahun;Jenis Lembaga;Nama Lembaga;Desa;Kecamatan;Kabupaten;Nilai Bantuan;Status;Tanggal Salur"
+GOOD = "\r\n".join(
+    [
+        HEADER,
+        "2024;KARANG TARUNA;Karang Taruna Tunas Harapan;Bongo Nol;Paguyaman;Kab. Boalemo;Rp 15.000.000;;",
+        "2024;Majelis Taklim;Majelis Taklim Al-Ikhlas;Bongo Nol;Paguyaman;BOALEMO;10.000.000,00;;",
+        "2023;KT;karang taruna tunas-harapan;BONGO NOL;Paguyaman;Boalemo;Rp 20.000.000;disalurkan;17/06/2023",
+    ]
+)
+BAD = "\r\n".join(
+    [HEADER, "2024;Koperasi;Koperasi Maju;Bongo Nol;Paguyamann;Boalemo;0;;"]
+)
+
+
+def log_in(page: Page, username: str) -> None:
+    page.goto("/masuk/")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    expect(page.get_by_role("button", name="Keluar")).to_be_visible()
+
+
+def choose_file(page: Page, name: str, text: str) -> None:
+    page.get_by_label("Berkas CSV atau Excel (.xlsx)").set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": text.encode("cp1252")}]
+    )
+
+
+def test_an_operator_uploads_previews_and_confirms_a_list(page: Page, regions):
+    UserFactory(username="operator", first_name="Rahmat Operator", role=roles.OPERATOR)
+    ProgramFactory(year=2024, name="Bantuan Sosial Lembaga 2024")
+    log_in(page, "operator")
+    page.get_by_role("link", name="Impor", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/impor/$"))
+
+    choose_file(page, "daftar_2023_2024.csv", GOOD)
+    page.get_by_label("Buat program yang belum ada").check()
+    page.get_by_role("button", name="Periksa berkas").click()
+
+    expect(page).to_have_url(re.compile(r"/impor/\d+/$"))
+    expect(page.locator("#batch-status")).to_have_text("Menunggu konfirmasi")
+    expect(page.locator("#count-new")).to_have_text("3")
+    expect(page.locator("#count-rejected")).to_have_text("0")
+    expect(
+        page.get_by_text("Program baru: Bantuan Sosial Lembaga 2023")
+    ).to_be_visible()
+    expect(page.locator("#warnings")).to_contain_text(
+        "menerima bantuan pada tahun 2023"
+    )
+    assert not Grant.objects.exists(), "the preview writes nothing"
+
+    page.get_by_role("button", name="Konfirmasi dan simpan").click()
+    expect(page.locator("#batch-status")).to_have_text("Diimpor")
+    expect(page.get_by_role("status").first).to_contain_text("selesai")
+    expect(page.locator("#created-institutions")).to_contain_text(
+        "Karang Taruna Tunas Harapan"
+    )
+    expect(page.get_by_role("button", name="Konfirmasi dan simpan")).to_have_count(0)
+
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.IMPORTED
+    assert Institution.objects.filter(import_batch=batch).count() == 2
+    assert sorted(Grant.objects.values_list("status", flat=True)) == [
+        "disbursed",
+        "proposed",
+        "proposed",
+    ]
+
+    page.get_by_role("link", name="Semua impor").click()
+    expect(page.locator("#batches")).to_contain_text("daftar_2023_2024.csv")
+
+
+def test_a_list_with_errors_is_shown_and_nothing_is_kept(page: Page, regions):
+    UserFactory(username="operator", role=roles.OPERATOR)
+    ProgramFactory(year=2024)
+    log_in(page, "operator")
+    page.goto("/impor/")
+    choose_file(page, "salah.csv", BAD)
+    page.get_by_role("button", name="Periksa berkas").click()
+
+    errors = page.locator("#errors")
+    expect(errors).to_contain_text("Jenis lembaga tidak dikenal")
+    expect(errors).to_contain_text("Mungkin maksud Anda: Paguyaman")
+    expect(errors).to_contain_text("Nilai bantuan harus lebih dari nol.")
+    expect(page.get_by_role("button", name="Konfirmasi dan simpan")).to_have_count(0)
+    assert not ImportBatch.objects.exists()
+    assert not Institution.objects.exists()
