@@ -6,8 +6,8 @@ always with its audit row; an existing grant's amount and purpose change only
 while it is a proposal. See `institutions.importing`.
 """
 
-from institutions.importing.columns import RECIPIENTS
 from institutions.importing.exports import grants_for_export
+from institutions.importing.lists import RECIPIENTS
 from institutions.importing.recipients import EDITABLE
 from institutions.importing.resources import ListResource, columns_as_fields
 from institutions.models import ImportBatch

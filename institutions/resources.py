@@ -1,13 +1,13 @@
 """django-import-export resources behind the admin's import and export buttons.
 
 They speak the same columns as the import page and the list exports
-(`institutions.importing.columns`), and import through the same checks,
+(`institutions.importing.lists`), and import through the same checks,
 matching and all-or-nothing writer (`institutions.importing.resources`), so a
 file the admin accepts is a file the import page accepts, and the other way
 round.
 """
 
-from .importing.columns import INSTITUTIONS
+from .importing.lists import INSTITUTIONS
 from .importing.resources import ListResource, columns_as_fields
 from .models import ImportBatch, Institution
 

@@ -21,8 +21,8 @@ from .access import StaffPermissionMixin
 from .filters import EnrollmentFilter, InstitutionFilter
 from .importing import exports
 from .importing.batches import ImportRefused, Options, confirm_batch, preview_upload
-from .importing.columns import COLUMN_SETS
 from .importing.forms import ImportForm
+from .importing.lists import COLUMN_SETS
 from .importing.report import Report
 from .models import BeneficiaryEnrollment, ImportBatch, Institution, regency_scope
 

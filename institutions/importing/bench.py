@@ -182,7 +182,7 @@ def _import_export(path: Path, sample: int) -> dict:
 
     from institutions.models import Institution
 
-    from .cells import parse_kind
+    from .words import parse_kind
 
     fields = [
         "id",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from institutions.models import Beneficiary, BeneficiaryEnrollment, Institution
 from institutions.text import normalize_name
 
-from .columns import BENEFICIARIES
+from .lists import BENEFICIARIES
 from .places import PlaceError, PlaceIndex
 from .planning import NEW, UNCHANGED, UPDATED, Planner
 

@@ -1,4 +1,5 @@
-"""Reading one spreadsheet cell the way an Indonesian office's Excel writes it.
+"""Reading one spreadsheet cell the way Excel in an Indonesian office writes it:
+numbers, amounts, dates and identity numbers (the words are in `words`).
 
 Every parser takes the raw cell (a `str` from CSV; `str`, `int`, `float`,
 `datetime` or `None` from XLSX) and returns the value to store, or raises
@@ -15,9 +16,7 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from grants.models import Grant
 from grants.money import parse_amount as parse_rupiah_text
-from institutions.models import Beneficiary, Institution
 from institutions.text import normalize_name
 from institutions.validators import validate_nik, validate_npwp, validate_phone
 
@@ -43,17 +42,6 @@ MSG_AMOUNT_NOT_POSITIVE = gettext_noop("Nilai bantuan harus lebih dari nol.")
 MSG_DATE = gettext_noop(
     "Tanggal tidak dapat dibaca: tulis dd/mm/yyyy, misalnya 05/03/2024."
 )
-MSG_KIND = gettext_noop(
-    "Jenis lembaga tidak dikenal: tulis WKSBM, Karang Taruna atau LKSA "
-    "(atau jenis WKSBM seperti Majelis Taklim)."
-)
-MSG_WKSBM_TYPE = gettext_noop(
-    "Jenis WKSBM tidak dikenal: tulis Majelis Taklim, Takmirul Masjid, Rukun Duka, "
-    "Paguyuban, Kelompok Arisan atau Lainnya."
-)
-MSG_STATUS = gettext_noop(
-    "Status tidak dikenal: tulis diusulkan, atau disalurkan untuk data tahun lalu."
-)
 MSG_DIGITS = gettext_noop("Hanya angka, tanpa huruf.")
 MSG_NUMBER_LOST_DIGITS = gettext_noop(
     "Excel menyimpan nomor ini sebagai angka sehingga digit terakhirnya hilang; "
@@ -62,10 +50,6 @@ MSG_NUMBER_LOST_DIGITS = gettext_noop(
 MSG_VILLAGE_CODE = gettext_noop(
     "Kode desa tidak dapat dibaca: tulis kode Kemendagri, misalnya 75.02.01.2001."
 )
-MSG_CATEGORY = gettext_noop(
-    "Kategori tidak dikenal: tulis lansia, anak sekolah, disabilitas, anak LKSA atau lainnya."
-)
-MSG_ACCREDITATION = gettext_noop("Akreditasi ditulis A, B atau C.")
 
 
 class CellError(Exception):
@@ -76,7 +60,7 @@ class CellError(Exception):
         self.message = message
 
 
-def _key(text: str) -> str:
+def word_key(text: str) -> str:
     """`Karang-Taruna ` -> `karangtaruna`: letters and digits only."""
     return normalize_name(text).replace(" ", "")
 
@@ -180,98 +164,6 @@ def parse_date(value) -> datetime.date | None:
     raise CellError(_(MSG_DATE))
 
 
-_WKSBM_TYPES = {
-    "majelistaklim": Institution.WksbmType.MAJELIS_TAKLIM,
-    "majlistaklim": Institution.WksbmType.MAJELIS_TAKLIM,
-    "majelista": Institution.WksbmType.MAJELIS_TAKLIM,
-    "mt": Institution.WksbmType.MAJELIS_TAKLIM,
-    "takmirulmasjid": Institution.WksbmType.TAKMIRUL_MASJID,
-    "takmirmasjid": Institution.WksbmType.TAKMIRUL_MASJID,
-    "takmir": Institution.WksbmType.TAKMIRUL_MASJID,
-    "remajamasjid": Institution.WksbmType.TAKMIRUL_MASJID,
-    "rukunduka": Institution.WksbmType.RUKUN_DUKA,
-    "paguyuban": Institution.WksbmType.PAGUYUBAN,
-    "kelompokarisan": Institution.WksbmType.KELOMPOK_ARISAN,
-    "arisan": Institution.WksbmType.KELOMPOK_ARISAN,
-    "lainnya": Institution.WksbmType.OTHER,
-    "lain": Institution.WksbmType.OTHER,
-    "lainlain": Institution.WksbmType.OTHER,
-}
-for _value, _label in Institution.WksbmType.choices:
-    _WKSBM_TYPES[_key(_value)] = _value
-    _WKSBM_TYPES[_key(str(_label))] = _value
-
-_KINDS = {
-    "wksbm": Institution.Kind.WKSBM,
-    "wahanakesejahteraansosialberbasismasyarakat": Institution.Kind.WKSBM,
-    "karangtaruna": Institution.Kind.KARANG_TARUNA,
-    "kt": Institution.Kind.KARANG_TARUNA,
-    "kartar": Institution.Kind.KARANG_TARUNA,
-    "lksa": Institution.Kind.LKSA,
-    "lembagakesejahteraansosialanak": Institution.Kind.LKSA,
-    "pantiasuhan": Institution.Kind.LKSA,
-    "pantiasuhananak": Institution.Kind.LKSA,
-}
-
-
-def parse_kind(value) -> tuple[str, str]:
-    """The institution kind, and the WKSBM type when the cell names one
-    (lists often say `Majelis Taklim` where they mean WKSBM of that type)."""
-    key = _key(plain(value))
-    if not key:
-        raise CellError(_(MSG_REQUIRED))
-    kind = _KINDS.get(key)
-    if kind is not None:
-        return kind, ""
-    wksbm_type = _WKSBM_TYPES.get(key)
-    if wksbm_type is not None and wksbm_type != Institution.WksbmType.OTHER:
-        return Institution.Kind.WKSBM, wksbm_type
-    raise CellError(_(MSG_KIND))
-
-
-def parse_wksbm_type(value) -> str:
-    key = _key(plain(value))
-    if not key:
-        return ""
-    wksbm_type = _WKSBM_TYPES.get(key)
-    if wksbm_type is None:
-        raise CellError(_(MSG_WKSBM_TYPE))
-    return wksbm_type
-
-
-_STATUSES = {
-    "usulan": Grant.Status.PROPOSED,
-    "diusulkan": Grant.Status.PROPOSED,
-    "proposed": Grant.Status.PROPOSED,
-    "disalurkan": Grant.Status.DISBURSED,
-    "sudahdisalurkan": Grant.Status.DISBURSED,
-    "salur": Grant.Status.DISBURSED,
-    "tersalur": Grant.Status.DISBURSED,
-    "cair": Grant.Status.DISBURSED,
-    "dicairkan": Grant.Status.DISBURSED,
-    "sudahcair": Grant.Status.DISBURSED,
-    "disbursed": Grant.Status.DISBURSED,
-}
-for _value, _label in Grant.Status.choices:
-    _STATUSES.setdefault(_key(_value), _value)
-    _STATUSES.setdefault(_key(str(_label)), _value)
-
-
-def parse_status(value) -> str:
-    key = _key(plain(value))
-    if not key:
-        return Grant.Status.PROPOSED
-    status = _STATUSES.get(key)
-    if status is None:
-        raise CellError(_(MSG_STATUS))
-    return status
-
-
-def status_label(status: str) -> str:
-    """How exports write a status: the lower-case Indonesian label."""
-    return str(Grant.Status(status).label).lower()
-
-
 def _digits_text(value) -> str:
     """Text of a number-like cell, without separators or Excel's text apostrophe."""
     return re.sub(r"[\s.\-]", "", plain(value)).removeprefix("'")
@@ -369,52 +261,6 @@ def parse_email(value) -> str:
     except ValidationError as error:
         raise CellError(" ".join(error.messages)) from None
     return bounded(text, 254)
-
-
-def parse_accreditation(value) -> str:
-    """`A`, `b`, `A (sangat baik)`, `Akreditasi B` -> the grade letter."""
-    key = _key(plain(value)).removeprefix("akreditasi")
-    if not key:
-        return ""
-    grade = key[:1].upper()
-    if grade not in Institution.Accreditation.values or (
-        len(key) > 1 and _key(str(Institution.Accreditation(grade).label)) != key
-    ):
-        raise CellError(_(MSG_ACCREDITATION))
-    return grade
-
-
-_CATEGORIES = {
-    "lansia": Beneficiary.Category.ELDERLY,
-    "lanjutusia": Beneficiary.Category.ELDERLY,
-    "anaksekolah": Beneficiary.Category.POOR_STUDENT,
-    "anaksekolahdarikeluargamiskin": Beneficiary.Category.POOR_STUDENT,
-    "pelajar": Beneficiary.Category.POOR_STUDENT,
-    "disabilitas": Beneficiary.Category.DISABILITY,
-    "penyandangdisabilitas": Beneficiary.Category.DISABILITY,
-    "difabel": Beneficiary.Category.DISABILITY,
-    "anaklksa": Beneficiary.Category.LKSA_CHILD,
-    "anakasuh": Beneficiary.Category.LKSA_CHILD,
-    "anakasuhlksa": Beneficiary.Category.LKSA_CHILD,
-    "lainnya": Beneficiary.Category.OTHER,
-}
-for _value, _label in Beneficiary.Category.choices:
-    _CATEGORIES.setdefault(_key(_value), _value)
-    _CATEGORIES.setdefault(_key(str(_label)), _value)
-
-
-def parse_category(value) -> str:
-    key = _key(plain(value))
-    if not key:
-        raise CellError(_(MSG_REQUIRED))
-    category = _CATEGORIES.get(key)
-    if category is None:
-        raise CellError(_(MSG_CATEGORY))
-    return category
-
-
-def category_label(category: str) -> str:
-    return str(Beneficiary.Category(category).label)
 
 
 def header_key(text) -> str:

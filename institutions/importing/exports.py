@@ -20,7 +20,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from .cells import neutralise
-from .columns import COLUMN_SETS, ColumnSet
+from .columns import ColumnSet
+from .lists import COLUMN_SETS
 
 CSV_DELIMITER = ";"  # what Excel uses in an Indonesian locale
 TEMPLATE_TEXT_ROWS = 1000

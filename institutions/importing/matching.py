@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 from institutions.models import Institution
 from institutions.text import normalize_name
 
-from .columns import INSTITUTION_FIELDS
+from .lists import INSTITUTION_FIELDS
 from .places import Place
 
 MSG_REGISTRATION_OTHER = gettext_noop(

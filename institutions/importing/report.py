@@ -3,6 +3,15 @@
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+LINE_COUNTS = gettext_noop(
+    "baris: %(total)s, baru: %(new)s, diperbarui: %(updated)s, "
+    "tidak berubah: %(unchanged)s, ditolak: %(rejected)s"
+)
+LINE_MORE = gettext_noop("... dan %(count)s lainnya; yang terbanyak:")
+
 # The preview lists this many problems of each sort; the counts cover them all.
 MAX_LISTED = 500
 
@@ -94,30 +103,34 @@ class Report:
     def summary_lines(self, limit: int = 50) -> list[str]:
         """The report as plain lines, for the command line."""
         lines = [
-            f"baris: {self.rows_total}, baru: {self.rows_new}, "
-            f"diperbarui: {self.rows_updated}, tidak berubah: {self.rows_unchanged}, "
-            f"ditolak: {self.rows_rejected}",
+            _(LINE_COUNTS)
+            % {
+                "total": self.rows_total,
+                "new": self.rows_new,
+                "updated": self.rows_updated,
+                "unchanged": self.rows_unchanged,
+                "rejected": self.rows_rejected,
+            },
             *self.notes,
             *self.effects,
         ]
-        for title, problems, total in (
-            ("KESALAHAN", self.errors, self.errors_total),
-            ("PERINGATAN", self.warnings, self.warnings_total),
+        for title, problems, total, counts in (
+            (_("KESALAHAN"), self.errors, self.errors_total, self.error_counts),
+            (_("PERINGATAN"), self.warnings, self.warnings_total, self.warning_counts),
         ):
             if not total:
                 continue
             lines.append(f"{title} ({total}):")
             for p in problems[:limit]:
-                where = f"baris {p.row}" if p.row else "berkas"
-                column = f", kolom {p.column}" if p.column else ""
+                where = _("baris %(row)s") % {"row": p.row} if p.row else _("berkas")
+                column = (
+                    _(", kolom %(column)s") % {"column": p.column} if p.column else ""
+                )
                 value = f" [{p.value}]" if p.value else ""
                 lines.append(f"  {where}{column}{value}: {p.message}")
             shown = min(len(problems), limit)
             if total > shown:
-                lines.append(f"  ... dan {total - shown} lainnya; terbanyak:")
-                counts = (
-                    self.error_counts if title == "KESALAHAN" else self.warning_counts
-                )
+                lines.append("  " + _(LINE_MORE) % {"count": total - shown})
                 for message, count in list(counts.items())[:5]:
                     lines.append(f"  {count} x {message}")
         return lines

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from institutions.importing import cells
+from institutions.importing import cells, words
 from institutions.importing.cells import CellError
 
 
@@ -65,13 +65,13 @@ def test_a_month_first_date_is_not_guessed():
     ],
 )
 def test_kinds_are_read_in_any_case_and_common_spellings(text, kind, wksbm_type):
-    assert cells.parse_kind(text) == (kind, wksbm_type)
+    assert words.parse_kind(text) == (kind, wksbm_type)
 
 
 def test_an_unknown_kind_is_refused():
     with pytest.raises(CellError) as caught:
-        cells.parse_kind("Koperasi")
-    assert caught.value.message == cells.MSG_KIND
+        words.parse_kind("Koperasi")
+    assert caught.value.message == words.MSG_KIND
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_a_year_that_is_not_a_year_is_refused(text):
      ("sudah disalurkan", "disbursed"), ("Terverifikasi", "verified")],
 )  # fmt: skip
 def test_statuses(text, status):
-    assert cells.parse_status(text) == status
+    assert words.parse_status(text) == status
 
 
 def test_a_nik_is_checked_with_lokal_id():

@@ -6,7 +6,7 @@ import zipfile
 import pytest
 
 from institutions.importing import sources
-from institutions.importing.columns import RECIPIENTS
+from institutions.importing.lists import RECIPIENTS
 from institutions.importing.sources import FileRejected, open_sheet
 
 from .conftest import HEADER, csv_bytes, xlsx_bytes
