@@ -36,10 +36,18 @@ def mark_stale(years: Iterable[int]) -> None:
 
 
 def stale_years(years: Iterable[int] | None = None) -> list[int]:
-    states = SummaryState.objects.filter(stale=True)
-    if years is not None:
-        states = states.filter(year__in=list(years))
-    return list(states.values_list("year", flat=True))
+    """Years whose summaries need a recount: marked stale, or never counted."""
+    if years is None:
+        from grants.models import Program
+
+        years = Program.objects.values_list("year", flat=True).distinct()
+    years = sorted(set(years))
+    fresh = set(
+        SummaryState.objects.filter(year__in=years, stale=False).values_list(
+            "year", flat=True
+        )
+    )
+    return [year for year in years if year not in fresh]
 
 
 def ensure_fresh(years: Iterable[int] | None = None) -> None:
