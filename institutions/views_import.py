@@ -88,6 +88,7 @@ def import_index(request):
         {
             "form": form,
             "report": report,
+            "file_name": form.cleaned_data["file"].name if report else "",
             "page_obj": page,
             "batches": page.object_list,
             "templates": TEMPLATE_LINKS,

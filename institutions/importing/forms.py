@@ -59,7 +59,7 @@ class ImportForm(forms.Form):
         limit = settings.BANSOS_IMPORT_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                MSG_TOO_LARGE
+                _(MSG_TOO_LARGE)
                 % {
                     "size": f"{upload.size / 1_048_576:.1f}",
                     "max": f"{limit / 1_048_576:g}",

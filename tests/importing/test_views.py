@@ -210,3 +210,21 @@ def test_a_regency_limited_operator_sees_only_their_own_batches(
     assert client.get(f"/impor/{batch.pk}/").status_code == 404
     response = upload(client, csv_bytes(ROWS))
     assert "di luar wilayah kerja Anda" in response.content.decode()
+
+
+def test_a_large_upload_read_from_a_temporary_file(
+    client, program_2024, operator, settings
+):
+    # Django keeps uploads above this size in a temporary file, not in memory.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100
+    client.force_login(operator)
+    for name, content in (
+        ("daftar.csv", csv_bytes(ROWS)),
+        (
+            "daftar.xlsx",
+            xlsx_bytes([[2024, "KT", "Karang Taruna Tunas", VILLAGE, 15000000]]),
+        ),
+    ):
+        response = upload(client, content, name=name)
+        assert response.status_code == 302, response.content.decode()[-2000:]
+    assert ImportBatch.objects.count() == 2

@@ -110,15 +110,15 @@ class Command(BaseCommand):
         rate = {}
         self.stdout.write("")
         self.stdout.write(
-            f"{'':36} {'rows':>8} {'seconds':>8} {'rows/s':>9} {'peak MB':>8}"
+            f"{'':38} {'rows':>8} {'seconds':>8} {'rows/s':>9} {'peak MB':>8}"
         )
         for name, result in results.items():
             if result.get("skipped"):
-                self.stdout.write(f"{labels[name]:36} {result['skipped']}")
+                self.stdout.write(f"{labels[name]:38} {result['skipped']}")
                 continue
             rate[name] = result["rows"] / result["seconds"]
             self.stdout.write(
-                f"{labels[name]:36} {result['rows']:>8,} {result['seconds']:>8.2f} "
+                f"{labels[name]:38} {result['rows']:>8,} {result['seconds']:>8.2f} "
                 f"{rate[name]:>9,.0f} {result['peak_mb']:>8.0f}"
             )
         self.stdout.write("")
