@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from grants.models import Disbursement, Grant, GrantEvent, Program
 from institutions.models import ImportBatch, Institution
 
-from .sinks import copy_columns, copy_rows, reserve_ids
+from .sinks import copy_columns, copy_line, copy_text, reserve_ids
 from .writer import (
     GRANT_FIELDS,
     INSTITUTION_FIELDS,
@@ -31,6 +31,7 @@ from .writer import (
     note,
 )
 
+GRANT_FIELDS_BUT_INSTITUTION = tuple(f for f in GRANT_FIELDS if f != "institution_id")
 CHUNK_ROWS = 5000
 QUEUED_CHUNKS = 4
 # While rows stream, the writer thread waits on the socket often and must get
@@ -59,6 +60,39 @@ class StreamingWriter:
         }
         self.started = False
         self.now = timezone.now()
+        batch_id, user_id = batch.pk, self.user_id
+        # Per table: the COPY's column names, keys the writer thread assigns
+        # first, and the text appended to every row for the columns an import
+        # does not set.
+        self.columns = {
+            table: (names, "".join(f"\t{copy_text(value)}" for value in fixed))
+            for table, (names, fixed) in {
+                "institution": copy_columns(
+                    Institution,
+                    ("id", *INSTITUTION_FIELDS),
+                    {"created_by_id": user_id, "import_batch_id": batch_id},
+                    self.now,
+                ),
+                "grant": copy_columns(
+                    Grant,
+                    ("id", "institution_id", *GRANT_FIELDS_BUT_INSTITUTION),
+                    {"import_batch_id": batch_id},
+                    self.now,
+                ),
+                "event": copy_columns(
+                    GrantEvent,
+                    ("grant_id", "from_status", "to_status", "actor_id", "note"),
+                    {},
+                    self.now,
+                ),
+                "disbursement": copy_columns(
+                    Disbursement,
+                    ("grant_id", "paid_on", "amount"),
+                    {"recorded_by_id": user_id},
+                    self.now,
+                ),
+            }.items()
+        }
 
     # Called from the planner ---------------------------------------------
 
@@ -99,9 +133,61 @@ class StreamingWriter:
             self._raise()
         if not self.started:
             self.start()
-        chunk = (self.institutions, self.grants)
+        chunk = self._format(self.institutions, self.grants)
         self.institutions, self.grants = [], []
         self.queue.put(chunk)
+
+    def _format(self, institutions: list, grants: list) -> tuple:
+        """Turn a chunk into COPY text, all but the keys only the writer knows.
+
+        Done here, in the reading thread, which has time to spare while the
+        server works; the writer thread then only adds keys and sends bytes.
+        """
+        line = copy_line
+        user_id = self.user_id
+        proposed = Grant.Status.PROPOSED
+        notes, batch = self.notes, self.batch
+        columns = self.columns
+        return (
+            [
+                (p.ref, line(institution_values(p)) + columns["institution"][1])
+                for p in institutions
+            ],
+            [
+                (
+                    g.institution,
+                    line(
+                        (
+                            g.program.pk,
+                            g.amount,
+                            g.purpose,
+                            g.status,
+                            g.decree_number,
+                            g.decree_date,
+                            user_id if g.status == proposed else None,
+                        )
+                    )
+                    + columns["grant"][1],
+                    line(
+                        (
+                            "",
+                            g.status,
+                            user_id,
+                            note(
+                                notes["historical" if g.paid_on else "proposed"],
+                                batch,
+                                g,
+                            ),
+                        )
+                    )
+                    + columns["event"][1],
+                    line((g.paid_on, g.amount)) + columns["disbursement"][1]
+                    if g.paid_on
+                    else None,
+                )
+                for g in grants
+            ],
+        )
 
     def finish(self) -> None:
         """Send what is left, wait for the thread, and raise what it raised."""
@@ -135,76 +221,51 @@ class StreamingWriter:
             except BaseException as error:  # handed to the reading thread
                 self.error = error
 
-    def _copy(self, cursor, model, fields, constants, rows) -> None:
-        names, fixed = copy_columns(model, fields, constants, self.now)
-        copy_rows(cursor, model, names, fixed, rows)
+    def _copy(self, cursor, model, names: list[str], lines) -> None:
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(model._meta.get_field(n).column) for n in names)
+        sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        with cursor.copy(sql) as copy:
+            copy.write("".join(lines).encode())
 
     def _write(self, institutions: list, grants: list) -> None:
-        batch_id, user_id = self.batch.pk, self.user_id
+        columns = self.columns
         with self.raw.cursor() as cursor:
             if institutions:
                 ids = reserve_ids(cursor, Institution, len(institutions))
-                for planned, pk in zip(institutions, ids, strict=True):
-                    self.institution_ids[planned.ref] = pk
-                self._copy(
-                    cursor,
-                    Institution,
-                    ("id", *INSTITUTION_FIELDS),
-                    {"created_by_id": user_id, "import_batch_id": batch_id},
-                    (
-                        (pk, *institution_values(planned))
-                        for planned, pk in zip(institutions, ids, strict=True)
-                    ),
-                )
+                known = self.institution_ids
+                lines = []
+                for (ref, rest), pk in zip(institutions, ids, strict=True):
+                    known[ref] = pk
+                    lines.append(f"{pk}\t{rest}\n")
+                self._copy(cursor, Institution, columns["institution"][0], lines)
             if not grants:
                 return
             ids = reserve_ids(cursor, Grant, len(grants))
             self.grant_ids.extend(ids)
-            institution_ids = self.institution_ids
+            known = self.institution_ids
             self._copy(
                 cursor,
                 Grant,
-                ("id", *GRANT_FIELDS),
-                {"import_batch_id": batch_id},
+                columns["grant"][0],
                 (
-                    (
-                        pk,
-                        g.program.pk,
-                        institution_ids.get(g.institution, g.institution),
-                        g.amount,
-                        g.purpose,
-                        g.status,
-                        g.decree_number,
-                        g.decree_date,
-                        user_id if g.status == Grant.Status.PROPOSED else None,
-                    )
-                    for g, pk in zip(grants, ids, strict=True)
+                    f"{pk}\t{known.get(ref, ref)}\t{rest}\n"
+                    for (ref, rest, _event, _paid), pk in zip(grants, ids, strict=True)
                 ),
             )
-            proposed, historical = self.notes["proposed"], self.notes["historical"]
-            batch = self.batch
             self._copy(
                 cursor,
                 GrantEvent,
-                ("grant_id", "from_status", "to_status", "actor_id", "note"),
-                {},
+                columns["event"][0],
                 (
-                    (
-                        pk,
-                        "",
-                        g.status,
-                        user_id,
-                        note(historical if g.paid_on else proposed, batch, g),
-                    )
-                    for g, pk in zip(grants, ids, strict=True)
+                    f"{pk}\t{event}\n"
+                    for (_ref, _rest, event, _paid), pk in zip(grants, ids, strict=True)
                 ),
             )
-            paid = [(pk, g) for g, pk in zip(grants, ids, strict=True) if g.paid_on]
+            paid = [
+                f"{pk}\t{payment}\n"
+                for (_ref, _rest, _event, payment), pk in zip(grants, ids, strict=True)
+                if payment is not None
+            ]
             if paid:
-                self._copy(
-                    cursor,
-                    Disbursement,
-                    ("grant_id", "paid_on", "amount"),
-                    {"recorded_by_id": user_id},
-                    ((pk, g.paid_on, g.amount) for pk, g in paid),
-                )
+                self._copy(cursor, Disbursement, columns["disbursement"][0], paid)
