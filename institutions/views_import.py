@@ -20,7 +20,13 @@ from grants.models import Grant
 from .access import StaffPermissionMixin
 from .filters import EnrollmentFilter, InstitutionFilter
 from .importing import exports
-from .importing.batches import ImportRefused, Options, confirm_batch, preview_upload
+from .importing.batches import (
+    MSG_NOTHING_TO_DO,
+    ImportRefused,
+    Options,
+    confirm_batch,
+    preview_upload,
+)
 from .importing.forms import ImportForm
 from .importing.lists import COLUMN_SETS
 from .importing.report import Report
@@ -77,10 +83,15 @@ def import_index(request):
             )
             if batch is not None:
                 return redirect(batch)
-            messages.error(
-                request, _("Berkas tidak dapat diimpor; tidak ada yang disimpan.")
-            )
-        status = 400
+            if report.ok:
+                messages.info(request, _(MSG_NOTHING_TO_DO))
+            else:
+                messages.error(
+                    request, _("Berkas tidak dapat diimpor; tidak ada yang disimpan.")
+                )
+                status = 400
+        else:
+            status = 400
     page = Paginator(_batches(request.user), 25).get_page(request.GET.get("page"))
     return render(
         request,

@@ -37,6 +37,9 @@ MSG_CHANGED_SINCE_PREVIEW = gettext_noop(
     "Data di aplikasi berubah sejak pratinjau, sehingga hasil impor juga berubah. "
     "Periksa pratinjau yang baru, lalu konfirmasi lagi."
 )
+MSG_NOTHING_TO_DO = gettext_noop(
+    "Tidak ada yang berubah: semua baris sudah tercatat seperti di berkas."
+)
 MSG_NO_LONGER_VALID = gettext_noop(
     "Berkas tidak lagi lolos pemeriksaan; tidak ada yang disimpan."
 )
@@ -102,7 +105,8 @@ def planner_for(kind: str, options: Options, user) -> Planner:
 
 
 class PlanFailed(Exception):
-    """The plan has errors: raised to undo whatever was written meanwhile."""
+    """The plan is not to be kept (it has errors, changes nothing, or is not
+    what was previewed): raised to undo whatever was written meanwhile."""
 
     def __init__(self, report: Report):
         super().__init__("the import has errors")
@@ -138,13 +142,22 @@ def _plan_and_write(
         if stream is not None:
             stream.close(failed=True)
         raise
-    if not report.ok or (expected is not None and _differs(report, expected)):
+    if (
+        not report.ok
+        or not changes_anything(report)
+        or (expected is not None and _differs(report, expected))
+    ):
+        # Nothing is kept, not even the batch, when nothing would change.
         raise PlanFailed(report)
     if kind == Kind.BENEFICIARIES:
         write_beneficiaries(planner, batch=batch, user=user)
     else:
         write_recipients(planner, batch=batch, user=user, stream=stream)
     return report
+
+
+def changes_anything(report: Report) -> bool:
+    return bool(report.rows_new or report.rows_updated)
 
 
 def _differs(report: Report, previewed: Report) -> bool:
@@ -184,12 +197,13 @@ def _fill(batch: ImportBatch, report: Report) -> None:
 def preview_upload(
     fileobj: BinaryIO, *, file_name: str, kind: str, options: Options, user
 ) -> tuple[Report, ImportBatch | None]:
-    """Check an uploaded list; keep it for confirmation only when it has no errors."""
+    """Check an uploaded list; keep it for confirmation only when it has no errors
+    and would change something."""
     sha256, size = fingerprint(fileobj)
     planner = planner_for(kind, options, user)
     report = planner.plan(fileobj)
     _note_same_file(report, sha256)
-    if not report.ok:
+    if not report.ok or not changes_anything(report):
         return report, None
     fileobj.seek(0)
     batch = ImportBatch(
@@ -228,6 +242,12 @@ def confirm_batch(pk: int, *, user) -> tuple[ImportBatch, str]:
                     )
             except PlanFailed as failed:
                 _fill(batch, failed.report)
+                if failed.report.ok and not changes_anything(failed.report):
+                    batch.status = Status.IMPORTED
+                    batch.imported_by = user
+                    batch.imported_at = timezone.now()
+                    batch.save()
+                    return batch, _(MSG_NOTHING_TO_DO)
                 if failed.report.ok:
                     batch.save()
                     return batch, _(MSG_CHANGED_SINCE_PREVIEW)

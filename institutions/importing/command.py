@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from .batches import ImportRefused, Options, import_file
+from .batches import MSG_NOTHING_TO_DO, ImportRefused, Options, import_file
 
 BAR_WIDTH = 30
 
@@ -81,6 +81,8 @@ class ImportCommand(BaseCommand):
             self.stdout.write(
                 _("Uji coba: berkas dapat diimpor; tidak ada yang disimpan.")
             )
+        elif batch is None:
+            self.stdout.write(_(MSG_NOTHING_TO_DO))
         else:
             self.stdout.write(
                 _("Diimpor sebagai impor #%(batch)s dalam %(seconds).1f detik.")

@@ -142,3 +142,14 @@ def test_every_benchmark_phase_runs_and_leaves_nothing_behind(regions, tmp_path,
     else:
         assert result["rows"] == (50 if phase == "import-export" else 300)
         assert result["seconds"] > 0 and result["peak_mb"] > 0
+
+
+def test_importing_the_same_file_twice_exits_zero_and_keeps_nothing_more(
+    program_2024, list_file, capsys
+):
+    path = list_file(GOOD)
+    call_command("import_recipients", path)
+    before = snapshot()
+    call_command("import_recipients", path)
+    assert "semua baris sudah tercatat" in capsys.readouterr().out
+    assert snapshot() == before

@@ -228,3 +228,35 @@ def test_a_large_upload_read_from_a_temporary_file(
         response = upload(client, content, name=name)
         assert response.status_code == 302, response.content.decode()[-2000:]
     assert ImportBatch.objects.count() == 2
+
+
+def test_a_list_already_imported_is_not_kept_for_confirmation(
+    client, program_2024, operator
+):
+    client.force_login(operator)
+    upload(client, csv_bytes(ROWS))
+    client.post(f"/impor/{ImportBatch.objects.get().pk}/konfirmasi/")
+    before = snapshot()
+    response = upload(client, csv_bytes(ROWS))
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "semua baris sudah tercatat" in text
+    assert 'id="count-unchanged">2<' in text
+    assert snapshot() == before
+
+
+def test_a_preview_overtaken_by_the_same_import_changes_nothing_on_confirm(
+    client, program_2024, operator
+):
+    client.force_login(operator)
+    upload(client, csv_bytes(ROWS))
+    upload(client, csv_bytes(ROWS))
+    first, second = ImportBatch.objects.order_by("pk")
+    client.post(f"/impor/{first.pk}/konfirmasi/")
+    before = snapshot()
+    response = client.post(f"/impor/{second.pk}/konfirmasi/", follow=True)
+    assert "semua baris sudah tercatat" in response.content.decode()
+    second.refresh_from_db()
+    assert (second.status, second.rows_unchanged) == (ImportBatch.Status.IMPORTED, 2)
+    after = snapshot()
+    assert after == before
