@@ -1,3 +1,5 @@
+import functools
+
 from django.contrib.auth.decorators import (
     login_not_required,
     login_required,
@@ -93,9 +95,30 @@ def _respond(request, fmt: str, *, template: str, context: dict, table, filename
     return render(request, template, context)
 
 
-def _format(request) -> str | None:
+class BadReportRequest(Exception):
+    """A format or period the reports do not know."""
+
+
+def _inputs(request) -> tuple[str, queries.Period, PeriodForm]:
+    """The format and period asked for, or BadReportRequest."""
     fmt = request.GET.get("format", "html")
-    return fmt if fmt in FORMATS else None
+    period, form = _period(request)
+    if fmt not in FORMATS or period is None:
+        raise BadReportRequest
+    return fmt, period, form
+
+
+def report_view(view):
+    """Answer 400 to parameters no report understands."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadReportRequest:
+            return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+
+    return wrapper
 
 
 def yearly_table(report: queries.YearlyReport):
@@ -119,10 +142,7 @@ def yearly_table(report: queries.YearlyReport):
 
 
 def _yearly(request, user, *, public: bool = False):
-    fmt = _format(request)
-    period, form = _period(request)
-    if fmt is None or period is None:
-        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+    fmt, period, form = _inputs(request)
     report = queries.yearly_report(user, period)
     context = {
         "title": _("Lembaga penerima bantuan per tahun"),
@@ -143,6 +163,7 @@ def _yearly(request, user, *, public: bool = False):
 
 
 @permission_required("grants.view_grant", raise_exception=True)
+@report_view
 def yearly(request):
     """Per year: institutions aided, grants and amounts, and the range."""
     return _yearly(request, request.user)
@@ -175,10 +196,7 @@ def region_table(report: queries.RegionReport):
 
 
 def _region(request, user, *, public: bool = False):
-    fmt = _format(request)
-    period, form = _period(request)
-    if fmt is None or period is None:
-        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+    fmt, period, form = _inputs(request)
     regency = None
     if request.GET.get("kabupaten"):
         scope = None if user is None else regency_scope(user)
@@ -207,6 +225,7 @@ def _region(request, user, *, public: bool = False):
 
 
 @permission_required("grants.view_grant", raise_exception=True)
+@report_view
 def region(request):
     """Regency x kind for a year or range, drilling down to districts."""
     return _region(request, request.user)
@@ -246,12 +265,10 @@ def lpj_table(report: queries.LpjReport):
 
 
 @permission_required("grants.view_grant", raise_exception=True)
+@report_view
 def lpj(request):
     """LPJ compliance by regency and programme."""
-    fmt = _format(request)
-    period, form = _period(request)
-    if fmt is None or period is None:
-        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+    fmt, period, form = _inputs(request)
     report = queries.lpj_report(request.user, period)
     context = {
         "title": _("Kepatuhan LPJ"),
@@ -298,12 +315,10 @@ def training_table(report: queries.TrainingReport):
 
 
 @permission_required("grants.view_grant", raise_exception=True)
+@report_view
 def training(request):
     """Training events and participants; aided institutions that attended."""
-    fmt = _format(request)
-    period, form = _period(request)
-    if fmt is None or period is None:
-        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+    fmt, period, form = _inputs(request)
     report = queries.training_report(request.user, period)
     context = {
         "title": _("Bimtek dan peserta"),
@@ -328,18 +343,16 @@ def training(request):
 @login_not_required
 @vary_on_cookie
 @cache_page(PUBLIC_CACHE_SECONDS)
+@report_view
 def transparency(request):
     """Public page: province-wide aggregates, no personal data, no names."""
-    fmt = _format(request)
+    fmt, period, form = _inputs(request)
+    if fmt not in ("html", "csv"):
+        raise BadReportRequest
     if fmt == "csv" and request.GET.get("laporan") == "wilayah":
         return _region(request, None, public=True)
-    if fmt not in ("html", "csv"):
-        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
     if fmt == "csv":
         return _yearly(request, None, public=True)
-    period, form = _period(request)
-    if period is None:
-        return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
     yearly_report = queries.yearly_report(None, period)
     region_report = queries.region_report(None, period)
     context = {

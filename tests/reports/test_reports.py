@@ -376,3 +376,8 @@ def test_years_never_counted_are_counted_on_first_view(aid):
     AidSummary.objects.all().delete()
     report = queries.yearly_report(None, queries.Period(2022, 2023))
     assert cells(report.totals) == [2, 1, 0]
+
+
+@pytest.mark.parametrize("query", ["format=pdf", "tahun=abc", "dari=2024&sampai=2022"])
+def test_the_public_page_refuses_what_it_does_not_offer(aid, client, query):
+    assert client.get(f"/transparansi/?{query}").status_code == 400
