@@ -8,9 +8,11 @@ Regenerate both with `make messages`.
 import ast
 import datetime
 import gettext
+import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -228,3 +230,56 @@ def test_money_stays_rupiah(language):
     with translation.override(language):
         rendered = template.render(Context({"amount": 10_000_000}))
     assert rendered == "Rp10.000.000"
+
+
+def test_the_catalogue_holds_every_message_of_the_source(tmp_path):
+    """New interface text must reach the English catalogue (`make messages`)."""
+    if shutil.which("xgettext") is None:
+        pytest.skip("xgettext (GNU gettext) is not installed; cannot collect messages")
+    ignore = shutil.ignore_patterns(
+        ".venv",
+        ".git",
+        "locale",
+        "staticfiles",
+        "test-artifacts",
+        "__pycache__",
+        "*.sqlite3",
+    )
+    copy = tmp_path / "source"
+    shutil.copytree(ROOT, copy, ignore=ignore)
+    (copy / "locale").mkdir()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-l",
+            "en",
+            "--ignore=tests",
+            "--no-location",
+        ],
+        cwd=copy,
+        env={
+            **os.environ,
+            "DEBUG": "1",
+            "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    wanted = {
+        entry["msgid"]
+        for entry in read_po(copy / "locale" / "en" / "LC_MESSAGES" / "django.po")
+        if entry["msgid"]
+    }
+    translated = {
+        entry["msgid"]
+        for entry in messages()
+        if all(entry["msgstr"].values()) and "fuzzy" not in entry["flags"]
+    }
+    missing = sorted(wanted - translated)
+    assert not missing, (
+        f"{len(missing)} messages not translated; run `make messages`: {missing[:10]}"
+    )
