@@ -34,6 +34,7 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
 )
+from tests.web.pages import field_error, messages_shown, page
 
 pytestmark = pytest.mark.django_db
 
@@ -52,10 +53,6 @@ KAYUBULAN = "75.01.01.1001"
 HARAPAN = "75.02.02.2001"
 
 
-def page(response) -> str:
-    return html.unescape(response.content.decode())
-
-
 def action_forms(response) -> set[str]:
     """The workflow actions the grant page offers."""
     return set(
@@ -64,26 +61,6 @@ def action_forms(response) -> set[str]:
             response.content.decode(),
         )
     )
-
-
-def field_error(response, field_id: str) -> list[str]:
-    return [
-        html.unescape(message)
-        for message in re.findall(
-            rf'<p class="error" id="id_{field_id}_error">(.*?)</p>',
-            response.content.decode(),
-        )
-    ]
-
-
-def messages_shown(response) -> list[str]:
-    return [
-        html.unescape(message)
-        for message in re.findall(
-            r'<li class="message [a-z ]*" role="status">(.*?)</li>',
-            response.content.decode(),
-        )
-    ]
 
 
 def state(grant: Grant) -> dict:

@@ -22,6 +22,7 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
 )
+from tests.web.pages import form_errors, messages_shown, page
 
 pytestmark = pytest.mark.django_db
 
@@ -29,29 +30,6 @@ Status = Grant.Status
 LpjStatus = AccountabilityReport.Status
 TODAY = datetime.date.today()
 YEAR = TODAY.year
-
-
-def page(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def messages_shown(response) -> list[str]:
-    return [
-        html.unescape(message)
-        for message in re.findall(
-            r'<li class="message [a-z ]*" role="status">(.*?)</li>',
-            response.content.decode(),
-        )
-    ]
-
-
-def form_errors(response) -> list[str]:
-    block = re.search(
-        r'<div class="form-errors" role="alert">(.*?)</div>',
-        response.content.decode(),
-        re.S,
-    )
-    return [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", block.group(1))]
 
 
 @pytest.fixture

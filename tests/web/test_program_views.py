@@ -2,7 +2,6 @@
 history. Who may open which page is in test_access.py."""
 
 import datetime
-import html
 import json
 import re
 
@@ -17,35 +16,13 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
 )
+from tests.web.pages import field_error, form_errors, page
 
 pytestmark = pytest.mark.django_db
 
 Status = Grant.Status
 YEAR = datetime.date.today().year
 REQUIRED = "Bidang ini tidak boleh kosong."
-
-
-def page(response) -> str:
-    return html.unescape(response.content.decode())
-
-
-def field_error(response, field: str) -> list[str]:
-    return [
-        html.unescape(message)
-        for message in re.findall(
-            rf'<p class="error" id="id_{field}_error">(.*?)</p>',
-            response.content.decode(),
-        )
-    ]
-
-
-def form_errors(response) -> list[str]:
-    block = re.search(
-        r'<div class="form-errors" role="alert">(.*?)</div>',
-        response.content.decode(),
-        re.S,
-    )
-    return [html.unescape(p) for p in re.findall(r"<p>(.*?)</p>", block.group(1))]
 
 
 @pytest.fixture
