@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from institutions.models import Institution
 
 from .models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
+from .money import rupiah
 
 Status = Grant.Status
 
@@ -106,12 +107,6 @@ WARN_AIDED_LAST_YEAR = gettext_noop(
     "Lembaga ini menerima bantuan pada tahun %(year)s; bantuan sebaiknya tidak diberikan setiap tahun."
 )
 WARN_LPJ_OVERDUE = gettext_noop("Lembaga ini memiliki LPJ yang terlambat.")
-
-
-def rupiah(amount: int) -> str:
-    from lokal import format_rupiah
-
-    return format_rupiah(amount)
 
 
 def _require_perm(user: AbstractBaseUser, perm: str) -> None:

@@ -7,19 +7,18 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.functional import Promise
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value):
-    """Keep spreadsheet programs from running cell text as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+from institutions.importing.cells import neutralise
 
 
 def _plain(value):
     # Translated labels are lazy objects; files need their text.
     return str(value) if isinstance(value, Promise) else value
+
+
+def _cell(value):
+    # Text that a spreadsheet would run as a formula stays text.
+    value = _plain(value)
+    return neutralise(value) if isinstance(value, str) else value
 
 
 def csv_response(filename: str, columns: list[str], rows: list[list]) -> HttpResponse:
@@ -28,7 +27,7 @@ def csv_response(filename: str, columns: list[str], rows: list[list]) -> HttpRes
     writer = csv.writer(response, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([neutralise(_plain(value)) for value in row])
+        writer.writerow([_cell(value) for value in row])
     return response
 
 
