@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from institutions.models import (
+    AppendOnlyModel,
     Institution,
     TimeStampedModel,
     choices_check,
@@ -27,6 +28,31 @@ def default_lpj_due_date(year: int) -> datetime.date:
 class SpendingType(models.TextChoices):
     HIBAH = "hibah", _("Hibah")
     BANSOS = "bansos", _("Bantuan sosial")
+
+
+class ProgramQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(closed_at__isnull=True)
+
+    def open_for_proposals(self, today: datetime.date):
+        """Open programmes of this year or next: the only ones that take proposals."""
+        return self.open().filter(year__in=(today.year, today.year + 1))
+
+    def with_committed_total(self):
+        """Annotate what approved and aided grants take of each ceiling."""
+        committed = (
+            Grant.objects.committed()
+            .filter(program=models.OuterRef("pk"))
+            .order_by()
+            .values("program")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(
+            committed_total=models.functions.Coalesce(
+                models.Subquery(committed), models.Value(0)
+            )
+        )
 
 
 class Program(TimeStampedModel):
@@ -56,6 +82,17 @@ class Program(TimeStampedModel):
     checklist = models.JSONField(
         _("daftar periksa dokumen"), default=default_checklist, blank=True
     )
+    closed_at = models.DateTimeField(_("ditutup"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ditutup oleh"),
+    )
+
+    objects = ProgramQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("program bantuan")
@@ -87,6 +124,11 @@ class Program(TimeStampedModel):
                     "Batas LPJ harus jatuh setelah tahun anggaran berakhir."
                 ),
             ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, closed_by__isnull=True)
+                | Q(closed_at__isnull=False),
+                name="program_closed_by_only_when_closed",
+            ),
             models.UniqueConstraint(
                 fields=["year", "name"],
                 name="unique_program_name_per_year",
@@ -110,7 +152,18 @@ class Program(TimeStampedModel):
         super().clean()
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:grants_program_change", args=[self.pk])
+        return reverse("grants:program_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def is_hibah(self) -> bool:
+        return self.spending_type == SpendingType.HIBAH
+
+    def committed_total(self) -> int:
+        return Grant.objects.filter(program=self).committed_total()
 
     @property
     def eligible_kinds(self) -> list[str]:
@@ -139,6 +192,18 @@ class GrantQuerySet(models.QuerySet):
     def committed(self):
         """Grants that count against the programme's budget ceiling."""
         return self.filter(status__in=Grant.COMMITTED_STATUSES)
+
+    def committed_total(self) -> int:
+        """What these grants take of a budget ceiling: approved and aided amounts."""
+        return self.committed().aggregate(total=Sum("amount", default=0))["total"]
+
+    def bank_change_pending(self):
+        """Grants still to be paid whose institution's account is not the verified one."""
+        return self.filter(status__in=Grant.BANK_CHECKED_STATUSES).filter(
+            ~Q(verified_bank_name=F("institution__bank_name"))
+            | ~Q(verified_account_number=F("institution__account_number"))
+            | ~Q(verified_account_holder=F("institution__account_holder"))
+        )
 
     def in_regency(self, regency_code: str):
         return self.filter(institution__village__district__regency_id=regency_code)
@@ -179,7 +244,7 @@ class GrantStatus(models.TextChoices):
 class Grant(TimeStampedModel):
     Status = GrantStatus
 
-    # The workflow of DESIGN.md, "Grant workflow"; nothing else may change a status.
+    # The grant workflow (docs/workflow.md); only transition_grant changes a status.
     TRANSITIONS: dict[str, frozenset[str]] = {
         Status.PROPOSED: frozenset(
             {Status.VERIFIED, Status.NEEDS_REVISION, Status.REJECTED}
@@ -188,7 +253,8 @@ class Grant(TimeStampedModel):
         Status.VERIFIED: frozenset(
             {Status.APPROVED, Status.NEEDS_REVISION, Status.REJECTED}
         ),
-        Status.APPROVED: frozenset({Status.DISBURSED}),
+        # A revision after approval sends the grant back to verification.
+        Status.APPROVED: frozenset({Status.DISBURSED, Status.PROPOSED}),
         Status.DISBURSED: frozenset({Status.CLOSED, Status.REFUND_DUE}),
         Status.REFUND_DUE: frozenset({Status.CLOSED}),
         Status.CLOSED: frozenset(),
@@ -196,6 +262,8 @@ class Grant(TimeStampedModel):
     }
     AIDED_STATUSES = (Status.DISBURSED, Status.REFUND_DUE, Status.CLOSED)
     COMMITTED_STATUSES = (Status.APPROVED, *AIDED_STATUSES)
+    # Verified and not yet paid in full: payment goes to the verified account.
+    BANK_CHECKED_STATUSES = (Status.VERIFIED, Status.APPROVED)
 
     program = models.ForeignKey(
         Program,
@@ -232,6 +300,48 @@ class Grant(TimeStampedModel):
         blank=True,
         related_name="proposed_grants",
         verbose_name=_("diusulkan oleh"),
+    )
+    # Who did each step, for the separation of duties: whoever last set the
+    # amount or purpose may not check it, the verifier may not approve it,
+    # the approver may not pay it.
+    content_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("nilai/peruntukan terakhir diubah oleh"),
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diverifikasi oleh"),
+    )
+    verified_at = models.DateTimeField(_("waktu verifikasi"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("disetujui oleh"),
+    )
+    approved_at = models.DateTimeField(_("waktu persetujuan"), null=True, blank=True)
+    # The account a checker verified: money goes there and nowhere else.
+    verified_bank_name = models.CharField(
+        _("bank terverifikasi"), max_length=100, blank=True, db_default=""
+    )
+    verified_account_number = models.CharField(
+        _("nomor rekening terverifikasi"), max_length=30, blank=True, db_default=""
+    )
+    verified_account_holder = models.CharField(
+        _("nama rekening terverifikasi"), max_length=150, blank=True, db_default=""
+    )
+    bank_verified_at = models.DateTimeField(
+        _("waktu rekening diverifikasi"), null=True, blank=True
     )
     import_batch = models.ForeignKey(
         "institutions.ImportBatch",
@@ -281,13 +391,18 @@ class Grant(TimeStampedModel):
             ("verify_grant", _("Dapat memverifikasi bantuan")),
             ("approve_grant", _("Dapat menyetujui bantuan")),
             ("disburse_grant", _("Dapat mencatat penyaluran bantuan")),
+            ("record_nphd", _("Dapat mencatat NPHD")),
+            (
+                "import_historical_grant",
+                _("Dapat mengimpor bantuan lama yang sudah disalurkan"),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.institution} - {self.program}"
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:grants_grant_change", args=[self.pk])
+        return reverse("grants:grant_detail", args=[self.pk])
 
     def can_transition_to(self, status: str) -> bool:
         return status in self.TRANSITIONS[self.status]
@@ -299,17 +414,38 @@ class Grant(TimeStampedModel):
     def disbursed_amount(self) -> int:
         return self.disbursements.aggregate(total=Sum("amount"))["total"] or 0
 
+    @property
+    def verified_account(self) -> tuple[str, str, str]:
+        return (
+            self.verified_bank_name,
+            self.verified_account_number,
+            self.verified_account_holder,
+        )
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("Audit rows are append-only.")
+    @property
+    def bank_change_pending(self) -> bool:
+        """The institution's account is no longer the one a checker verified."""
+        return (
+            self.status in self.BANK_CHECKED_STATUSES
+            and self.verified_account != self.institution.bank_account
+        )
 
-    def delete(self):
-        raise TypeError("Audit rows are append-only.")
+
+class GrantEventKind(models.TextChoices):
+    STATUS = "status", _("Perubahan status")
+    NPHD = "nphd", _("NPHD dicatat")
+    BANK_CHANGED = "bank_changed", _("Rekening lembaga berubah")
+    BANK_CONFIRMED = "bank_confirmed", _("Rekening baru dikonfirmasi")
 
 
-class GrantEvent(models.Model):
-    """One status change of a grant: never edited, never deleted."""
+class GrantEvent(AppendOnlyModel):
+    """One recorded step of a grant: never edited, never deleted.
+
+    A status change has its `from_status` and `to_status`; the other steps
+    (NPHD, bank account changed or confirmed) keep the status as it was.
+    """
+
+    Kind = GrantEventKind
 
     grant = models.ForeignKey(
         Grant,
@@ -323,6 +459,13 @@ class GrantEvent(models.Model):
     to_status = models.CharField(
         _("ke status"), max_length=20, choices=GrantStatus.choices
     )
+    kind = models.CharField(
+        _("jenis catatan"),
+        max_length=20,
+        choices=GrantEventKind.choices,
+        default=GrantEventKind.STATUS,
+        db_default=GrantEventKind.STATUS,
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -334,8 +477,6 @@ class GrantEvent(models.Model):
     note = models.TextField(_("catatan"), blank=True)
     created_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("riwayat status bantuan")
         verbose_name_plural = _("riwayat status bantuan")
@@ -346,18 +487,11 @@ class GrantEvent(models.Model):
                 name="grant_event_from_status_valid",
             ),
             choices_check("to_status", GrantStatus, "grant_event_to_status_valid"),
+            choices_check("kind", GrantEventKind, "grant_event_kind_valid"),
         ]
 
     def __str__(self) -> str:
         return f"{self.grant_id}: {self.from_status or '-'} -> {self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("Audit rows are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("Audit rows are append-only.")
 
 
 class Disbursement(models.Model):
@@ -379,6 +513,16 @@ class Disbursement(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("dicatat oleh"),
+    )
+    # The verified account the money went to, as it was on the day.
+    paid_to_bank_name = models.CharField(
+        _("bank tujuan"), max_length=100, blank=True, db_default=""
+    )
+    paid_to_account_number = models.CharField(
+        _("nomor rekening tujuan"), max_length=30, blank=True, db_default=""
+    )
+    paid_to_account_holder = models.CharField(
+        _("nama rekening tujuan"), max_length=150, blank=True, db_default=""
     )
     created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
 

@@ -319,7 +319,7 @@ class Institution(TimeStampedModel):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:institutions_institution_change", args=[self.pk])
+        return reverse("institutions:detail", args=[self.pk])
 
     def clean(self):
         # Unique checks compare name_key, which save() would only set later.
@@ -337,6 +337,108 @@ class Institution(TimeStampedModel):
     @property
     def regency_code(self) -> str:
         return self.village_id[:5]
+
+    @property
+    def bank_account(self) -> tuple[str, str, str]:
+        return (self.bank_name, self.account_number, self.account_holder)
+
+    @property
+    def has_bank_account(self) -> bool:
+        return bool(self.account_number and self.account_holder)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("Audit rows are append-only.")
+
+    def delete(self):
+        raise TypeError("Audit rows are append-only.")
+
+
+class AppendOnlyModel(models.Model):
+    """An audit row: written once, never edited, never deleted (the database
+    refuses it too, by trigger)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("Audit rows are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Audit rows are append-only.")
+
+
+class IdentityField(models.TextChoices):
+    """What identifies an institution and where its money goes."""
+
+    NAME = "name", _("nama lembaga")
+    REGISTRATION_NUMBER = "registration_number", _("nomor register")
+    NPWP = "npwp", _("NPWP")
+    BANK_NAME = "bank_name", _("bank")
+    ACCOUNT_NUMBER = "account_number", _("nomor rekening")
+    ACCOUNT_HOLDER = "account_holder", _("nama rekening")
+
+
+BANK_FIELDS = (
+    IdentityField.BANK_NAME,
+    IdentityField.ACCOUNT_NUMBER,
+    IdentityField.ACCOUNT_HOLDER,
+)
+
+
+class ChangeSource(models.TextChoices):
+    FORM = "form", _("formulir")
+    ADMIN = "admin", _("admin")
+    IMPORT = "import", _("impor")
+
+
+class InstitutionChange(AppendOnlyModel):
+    """One change of an institution's identity or bank details, old and new."""
+
+    Field = IdentityField
+    Source = ChangeSource
+
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="identity_changes",
+        verbose_name=_("lembaga"),
+    )
+    field = models.CharField(_("data"), max_length=30, choices=IdentityField.choices)
+    old_value = models.CharField(_("nilai lama"), max_length=255, blank=True)
+    new_value = models.CharField(_("nilai baru"), max_length=255, blank=True)
+    source = models.CharField(_("melalui"), max_length=10, choices=ChangeSource.choices)
+    note = models.CharField(_("catatan"), max_length=255, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diubah oleh"),
+    )
+    changed_at = models.DateTimeField(_("waktu"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("riwayat identitas dan rekening lembaga")
+        verbose_name_plural = _("riwayat identitas dan rekening lembaga")
+        ordering = ["institution", "-changed_at", "-pk"]
+        constraints = [
+            choices_check("field", IdentityField, "institution_change_field_valid"),
+            choices_check("source", ChangeSource, "institution_change_source_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution_id}: {self.field}"
+
+    @property
+    def is_bank_change(self) -> bool:
+        return self.field in BANK_FIELDS
 
 
 # Beneficiaries ----------------------------------------------------------------

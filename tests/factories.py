@@ -5,6 +5,7 @@ import hashlib
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
 
 from grants.models import Disbursement, Grant, GrantEvent, Program
 from institutions.models import (
@@ -84,8 +85,21 @@ class InstitutionFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Majelis Taklim Uji {n}")
     village = factory.SubFactory(VillageFactory)
     leader_name = factory.Faker("name", locale="id_ID")
+    # What verification and payment need on record.
+    registration_number = factory.Sequence(lambda n: f"460/UJI/{n:05d}")
+    npwp = factory.Sequence(lambda n: f"0{100000000000000 + n}")
+    bank_name = "Bank SulutGo"
+    account_number = factory.Sequence(lambda n: f"{5000000000 + n}")
+    account_holder = factory.LazyAttribute(lambda o: o.name)
 
     class Params:
+        without_papers = factory.Trait(
+            registration_number="",
+            npwp="",
+            bank_name="",
+            account_number="",
+            account_holder="",
+        )
         karang_taruna = factory.Trait(
             kind=Institution.Kind.KARANG_TARUNA,
             name=factory.Sequence(lambda n: f"Karang Taruna Uji {n}"),
@@ -100,11 +114,17 @@ class InstitutionFactory(factory.django.DjangoModelFactory):
         )
 
 
+def this_year() -> int:
+    return timezone.localdate().year
+
+
 class ProgramFactory(factory.django.DjangoModelFactory):
+    """This year's programme: the one proposals can go into."""
+
     class Meta:
         model = Program
 
-    year = 2024
+    year = factory.LazyFunction(this_year)
     name = factory.Sequence(lambda n: f"Bantuan Sosial Lembaga Uji {n}")
     budget_ceiling = 1_000_000_000
     checklist = factory.LazyFunction(lambda: ["Proposal", "KTP ketua"])
@@ -122,16 +142,33 @@ class GrantFactory(factory.django.DjangoModelFactory):
     status = Grant.Status.PROPOSED
 
     class Params:
-        verified = factory.Trait(status=Grant.Status.VERIFIED)
-        approved = factory.Trait(
-            status=Grant.Status.APPROVED,
+        # Verified against the institution's account as it stands.
+        account_verified = factory.Trait(
+            verified_bank_name=factory.LazyAttribute(lambda o: o.institution.bank_name),
+            verified_account_number=factory.LazyAttribute(
+                lambda o: o.institution.account_number
+            ),
+            verified_account_holder=factory.LazyAttribute(
+                lambda o: o.institution.account_holder
+            ),
+            bank_verified_at=factory.LazyFunction(timezone.now),
+        )
+        decreed = factory.Trait(
             decree_number="SK/UJI/1",
-            decree_date=datetime.date(2024, 3, 1),
+            decree_date=factory.LazyAttribute(
+                lambda o: datetime.date(o.program.year, 3, 1)
+            ),
+            nphd_number="NPHD/UJI/1",
+            nphd_date=factory.LazyAttribute(
+                lambda o: datetime.date(o.program.year, 3, 2)
+            ),
+        )
+        verified = factory.Trait(status=Grant.Status.VERIFIED, account_verified=True)
+        approved = factory.Trait(
+            status=Grant.Status.APPROVED, account_verified=True, decreed=True
         )
         disbursed = factory.Trait(
-            status=Grant.Status.DISBURSED,
-            decree_number="SK/UJI/1",
-            decree_date=datetime.date(2024, 3, 1),
+            status=Grant.Status.DISBURSED, account_verified=True, decreed=True
         )
         rejected = factory.Trait(status=Grant.Status.REJECTED)
 
@@ -150,7 +187,7 @@ class DisbursementFactory(factory.django.DjangoModelFactory):
         model = Disbursement
 
     grant = factory.SubFactory(GrantFactory, disbursed=True)
-    paid_on = datetime.date(2024, 6, 1)
+    paid_on = factory.LazyAttribute(lambda o: datetime.date(o.grant.program.year, 6, 1))
     amount = factory.LazyAttribute(lambda o: o.grant.amount)
 
 

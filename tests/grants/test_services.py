@@ -34,7 +34,6 @@ from grants.services import (
     MSG_REASON_REQUIRED,
     MSG_REFUND_REFERENCE_REQUIRED,
     MSG_STALE,
-    MSG_USE_SERVICE,
     WARN_AIDED_LAST_YEAR,
     WARN_LPJ_OVERDUE,
     CeilingExceeded,
@@ -1508,19 +1507,3 @@ def test_an_lpj_that_leaves_money_unaccounted_for_cannot_be_accepted(
     assert report.status == AccountabilityReport.Status.SUBMITTED
     assert disbursed.status == Status.DISBURSED
     assert MSG_LPJ_INCOMPLETE.startswith("LPJ harus")
-
-
-@pytest.mark.parametrize(
-    "to", [Status.VERIFIED, Status.APPROVED, Status.DISBURSED, Status.REJECTED]
-)
-def test_the_generic_transition_leaves_moves_with_rules_to_their_services(
-    program, head, to
-):
-    grant = GrantFactory(program=program, verified=True, decree_number="SK/1")
-
-    with pytest.raises(InvalidTransition, match="hanya dapat dicapai"):
-        transition_grant(grant, to=to, by=head)
-
-    grant.refresh_from_db()
-    assert grant.status == Status.VERIFIED
-    assert "%(to)s" in MSG_USE_SERVICE

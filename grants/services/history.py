@@ -1,0 +1,122 @@
+"""Grants paid before the office used this app, brought in by an import.
+
+They skip verification, approval and payment in the app, so only a user to
+whom the administrator gave `grants.import_historical_grant` may write them,
+only for past years, and each carries its audit row and its payment.
+"""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Disbursement, Grant, GrantEvent, Program
+from .errors import (
+    MSG_AMOUNT_POSITIVE,
+    MSG_HISTORICAL_NEEDS_DECREE,
+    MSG_HISTORICAL_NOT_ALLOWED,
+    MSG_HISTORICAL_PAST_ONLY,
+    MSG_PAID_BEFORE_DECREE,
+    GrantError,
+    NotAllowed,
+)
+
+HISTORICAL_PERMISSION = "grants.import_historical_grant"
+
+
+@dataclass(frozen=True)
+class HistoricalGrant:
+    program_id: int
+    institution_id: int
+    amount: int
+    purpose: str
+    decree_number: str
+    decree_date: datetime.date | None
+    paid_on: datetime.date
+    note: str = ""
+
+
+def may_import_historical(user: AbstractBaseUser | None) -> bool:
+    return user is not None and user.has_perm(HISTORICAL_PERMISSION)
+
+
+def require_historical_import(user: AbstractBaseUser | None) -> None:
+    if not may_import_historical(user):
+        raise NotAllowed(_(MSG_HISTORICAL_NOT_ALLOWED))
+
+
+def historical_year_error(year: int, today: datetime.date | None = None) -> str | None:
+    """Why a year cannot take historical grants, or None."""
+    this_year = (today or timezone.localdate()).year
+    if year >= this_year:
+        return _(MSG_HISTORICAL_PAST_ONLY) % {"year": this_year}
+    return None
+
+
+def historical_grant_error(
+    grant: HistoricalGrant, year: int, today: datetime.date | None = None
+) -> str | None:
+    """Why one historical grant cannot be written, or None."""
+    if grant.amount <= 0:
+        return _(MSG_AMOUNT_POSITIVE)
+    if not grant.decree_number.strip():
+        return _(MSG_HISTORICAL_NEEDS_DECREE)
+    if grant.decree_date and grant.paid_on < grant.decree_date:
+        return _(MSG_PAID_BEFORE_DECREE) % {
+            "date": grant.paid_on.strftime("%d/%m/%Y"),
+            "decree": grant.decree_date.strftime("%d/%m/%Y"),
+        }
+    return historical_year_error(year, today)
+
+
+@transaction.atomic
+def write_historical_grants(
+    grants: Sequence[HistoricalGrant],
+    *,
+    by: AbstractBaseUser | None,
+    import_batch_id: int | None = None,
+    today: datetime.date | None = None,
+) -> list[int]:
+    """Write already-paid grants with their audit rows and payments; return their ids."""
+    require_historical_import(by)
+    years = dict(
+        Program.objects.filter(pk__in={g.program_id for g in grants}).values_list(
+            "pk", "year"
+        )
+    )
+    for grant in grants:
+        error = historical_grant_error(grant, years[grant.program_id], today)
+        if error:
+            raise GrantError(error)
+    created = Grant.objects.bulk_create(
+        Grant(
+            program_id=g.program_id,
+            institution_id=g.institution_id,
+            amount=g.amount,
+            purpose=g.purpose,
+            status=Grant.Status.DISBURSED,
+            decree_number=g.decree_number.strip(),
+            decree_date=g.decree_date,
+            import_batch_id=import_batch_id,
+        )
+        for g in grants
+    )
+    GrantEvent.objects.bulk_create(
+        GrantEvent(
+            grant=row,
+            from_status="",
+            to_status=Grant.Status.DISBURSED,
+            actor=by,
+            note=g.note,
+        )
+        for row, g in zip(created, grants, strict=True)
+    )
+    Disbursement.objects.bulk_create(
+        Disbursement(grant=row, paid_on=g.paid_on, amount=g.amount, recorded_by=by)
+        for row, g in zip(created, grants, strict=True)
+    )
+    return [row.pk for row in created]
