@@ -8,7 +8,6 @@ way as on screen.
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q, Sum
 from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext as gettext_now
@@ -20,8 +19,15 @@ from institutions.admin import IMPORT_EXPORT_FORMATS, regency_filter
 from .fields import RupiahField
 from .models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
 from .money import rupiah
-from .resources import EDITABLE_STATUSES, GrantResource
-from .services import MSG_ALREADY_IN_PROGRAM, check_eligibility, propose_grant
+from .resources import GrantResource
+from .services import (
+    MSG_ALREADY_IN_PROGRAM,
+    can_manage_programs,
+    ceiling_error,
+    check_eligibility,
+    propose_grant,
+    save_program,
+)
 
 GRANT_REGENCY = "institution__village__district__regency"
 
@@ -61,8 +67,19 @@ class ReadOnlyInline(admin.TabularInline):
 # Programmes -------------------------------------------------------------------
 
 
+class ProgramAdminForm(forms.ModelForm):
+    def clean_budget_ceiling(self):
+        ceiling = self.cleaned_data["budget_ceiling"]
+        if self.instance.pk:
+            committed = self.instance.committed_total()
+            if ceiling < committed:
+                raise forms.ValidationError(ceiling_error(ceiling, committed))
+        return ceiling
+
+
 @admin.register(Program)
 class ProgramAdmin(RupiahFieldsMixin, admin.ModelAdmin):
+    form = ProgramAdminForm
     rupiah_fields = {"budget_ceiling": 1}
     list_display = [
         "name",
@@ -78,7 +95,7 @@ class ProgramAdmin(RupiahFieldsMixin, admin.ModelAdmin):
     search_fields = ["name", "decree_number"]
     ordering = ["-year", "name"]
     list_per_page = 50
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["closed_at", "closed_by", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["year", "name", "spending_type", "budget_ceiling"]}),
         (
@@ -90,22 +107,39 @@ class ProgramAdmin(RupiahFieldsMixin, admin.ModelAdmin):
             {"fields": ["decree_number", "decree_date", "lpj_due_date"]},
         ),
         (_("Daftar periksa dokumen"), {"fields": ["checklist"]}),
-        (_("Pencatatan"), {"fields": ["created_at", "updated_at"]}),
+        (
+            _("Pencatatan"),
+            {"fields": ["closed_at", "closed_by", "created_at", "updated_at"]},
+        ),
     ]
 
     def get_queryset(self, request):
-        committed = Sum(
-            "grants__amount", filter=Q(grants__status__in=Grant.COMMITTED_STATUSES)
-        )
-        return super().get_queryset(request).annotate(committed=committed)
+        return super().get_queryset(request).with_committed_total()
+
+    # Programmes cover the whole province: regency-limited users only read them.
+    def has_add_permission(self, request):
+        return can_manage_programs(request.user, "add_program")
+
+    def has_change_permission(self, request, obj=None):
+        return can_manage_programs(request.user, "change_program")
+
+    def save_model(self, request, obj, form, change):
+        # The form checked the ceiling; the service checks it again under lock.
+        save_program(obj, by=request.user, changed_fields=form.changed_data)
+
+    def log_addition(self, request, obj, message):
+        pass  # save_program has written the history row
+
+    def log_change(self, request, obj, message):
+        pass
 
     @admin.display(description=_("pagu"), ordering="budget_ceiling")
     def ceiling_display(self, obj: Program) -> str:
         return rupiah(obj.budget_ceiling)
 
-    @admin.display(description=_("disetujui"), ordering="committed")
+    @admin.display(description=_("disetujui"), ordering="committed_total")
     def committed_display(self, obj: Program) -> str:
-        return rupiah(obj.committed or 0)
+        return rupiah(obj.committed_total)
 
 
 # Grants -----------------------------------------------------------------------
@@ -113,7 +147,7 @@ class ProgramAdmin(RupiahFieldsMixin, admin.ModelAdmin):
 
 class GrantEventInline(ReadOnlyInline):
     model = GrantEvent
-    fields = ["created_at", "from_status", "to_status", "actor", "note"]
+    fields = ["created_at", "kind", "from_status", "to_status", "actor", "note"]
     readonly_fields = fields
     verbose_name_plural = _("riwayat status")
 
@@ -196,11 +230,18 @@ class GrantAdmin(RupiahFieldsMixin, ImportExportModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": ["program", "institution", "amount", "purpose"]})]
-        amount = "amount" if obj.status in EDITABLE_STATUSES else "amount_display"
         return [
             (
                 None,
-                {"fields": ["program", "institution", amount, "purpose", "status"]},
+                {
+                    "fields": [
+                        "program",
+                        "institution",
+                        "amount_display",
+                        "purpose",
+                        "status",
+                    ]
+                },
             ),
             (
                 _("Penetapan dan NPHD"),
@@ -219,6 +260,15 @@ class GrantAdmin(RupiahFieldsMixin, ImportExportModelAdmin):
                     "fields": [
                         "checklist_display",
                         "proposed_by",
+                        "content_changed_by",
+                        "verified_by",
+                        "verified_at",
+                        "approved_by",
+                        "approved_at",
+                        "verified_bank_name",
+                        "verified_account_number",
+                        "verified_account_holder",
+                        "bank_verified_at",
                         "created_at",
                         "updated_at",
                     ]
@@ -227,24 +277,16 @@ class GrantAdmin(RupiahFieldsMixin, ImportExportModelAdmin):
         ]
 
     def get_readonly_fields(self, request, obj=None):
-        # The status, the verifier's checklist and the decree are written by
-        # the workflow services, each with its audit row.
-        readonly = [
-            "status",
-            "proposed_by",
-            "checklist_results",
-            "checklist_display",
-            "decree_number",
-            "decree_date",
+        # Once proposed, everything about a grant is written by the workflow
+        # services, each step with its audit row and its separation of duties:
+        # the amount changes by resubmission or revision, the NPHD and the
+        # account on the grant page.
+        if obj is None:
+            return []
+        return [field.name for field in Grant._meta.fields] + [
             "amount_display",
-            "created_at",
-            "updated_at",
+            "checklist_display",
         ]
-        if obj is not None:
-            readonly += ["program", "institution"]
-            if obj.status not in EDITABLE_STATUSES:
-                readonly += ["amount", "purpose"]
-        return readonly
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
@@ -254,10 +296,11 @@ class GrantAdmin(RupiahFieldsMixin, ImportExportModelAdmin):
             "grants.propose_grant"
         )
 
+    def has_change_permission(self, request, obj=None):
+        # The change page only shows the grant; it saves nothing.
+        return False if obj is not None else super().has_change_permission(request)
+
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
         # The form has checked eligibility; propose_grant checks it again
         # under a lock, so a concurrent proposal for the same institution
         # fails here (as an error page) rather than slipping through.
@@ -311,8 +354,17 @@ class GrantAdmin(RupiahFieldsMixin, ImportExportModelAdmin):
 class GrantEventAdmin(admin.ModelAdmin):
     """The audit trail: written by the services, never edited or deleted."""
 
-    list_display = ["created_at", "grant", "from_status", "to_status", "actor", "note"]
+    list_display = [
+        "created_at",
+        "grant",
+        "kind",
+        "from_status",
+        "to_status",
+        "actor",
+        "note",
+    ]
     list_filter = [
+        "kind",
         "to_status",
         "from_status",
         "grant__program__year",
@@ -336,8 +388,8 @@ class GrantEventAdmin(admin.ModelAdmin):
 
 @admin.register(Disbursement)
 class DisbursementAdmin(admin.ModelAdmin):
-    """Payments are recorded through `record_disbursement`; here a typo in the
-    date or the transfer reference can be corrected, nothing else."""
+    """Payments are recorded through `record_disbursement`, which checks the
+    account, the NPHD and the dates; a payment on record is never edited."""
 
     list_display = [
         "paid_on",
@@ -359,15 +411,21 @@ class DisbursementAdmin(admin.ModelAdmin):
         "amount_display",
         "paid_on",
         "transfer_reference",
+        "paid_to_bank_name",
+        "paid_to_account_number",
+        "paid_to_account_holder",
         "recorded_by",
         "created_at",
     ]
-    readonly_fields = ["grant", "amount_display", "recorded_by", "created_at"]
+    readonly_fields = fields
     date_hierarchy = "paid_on"
     ordering = ["-paid_on", "-pk"]
     list_per_page = 50
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -28,7 +28,13 @@ from institutions.regions import RegionLoadResult, load_regions
 
 from . import roles
 from .models import AccountabilityReport, Grant, Program
-from .services import approve_grant, propose_grant, record_disbursement, verify_grant
+from .services import (
+    approve_grant,
+    propose_grant,
+    record_disbursement,
+    record_nphd,
+    verify_grant,
+)
 
 Kind = Institution.Kind
 WKSBM, KARANG_TARUNA, LKSA = Kind.WKSBM, Kind.KARANG_TARUNA, Kind.LKSA
@@ -263,11 +269,14 @@ def _run_workflow(
         decree_date=datetime.date(program.year, 5, 20),
         note=f"{DEMO_NOTE}: ditetapkan sebagai penerima hibah.",
     )
-    grant.refresh_from_db()
-    # Hibah is paid only after the NPHD is signed; no service owns these fields.
-    grant.nphd_number = f"DEMO/NPHD/{program.year}/{plan.serial:03d}"
-    grant.nphd_date = plan.nphd_on
-    grant.save(update_fields=["nphd_number", "nphd_date", "updated_at"])
+    # Hibah is paid only after the NPHD is signed.
+    record_nphd(
+        grant,
+        by=users["operator"],
+        number=f"DEMO/NPHD/{program.year}/{plan.serial:03d}",
+        date=plan.nphd_on,
+        note=f"{DEMO_NOTE}: NPHD ditandatangani.",
+    )
     record_disbursement(
         grant,
         by=users["bendahara"],

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from institutions.forms import DateInput
@@ -6,6 +7,7 @@ from institutions.models import Institution
 
 from .fields import RupiahField
 from .models import AccountabilityReport, Grant, Program
+from .services.programs import ceiling_error
 
 KIND_FLAGS = {
     Institution.Kind.WKSBM: "covers_wksbm",
@@ -60,6 +62,15 @@ class ProgramForm(forms.ModelForm):
             ["year", "name", "spending_type", "eligible_kinds", "budget_ceiling"]
         )
 
+    def clean_budget_ceiling(self) -> int:
+        # The service checks again under the programme's lock; this says it early.
+        ceiling = self.cleaned_data["budget_ceiling"]
+        if self.instance.pk:
+            committed = self.instance.committed_total()
+            if ceiling < committed:
+                raise forms.ValidationError(ceiling_error(ceiling, committed))
+        return ceiling
+
     def clean_checklist_text(self) -> list[str]:
         items = self.cleaned_data["checklist_text"]
         if len(set(items)) != len(items):
@@ -101,7 +112,12 @@ class ProposeForm(forms.Form):
     def __init__(self, *args, institution: Institution, **kwargs):
         super().__init__(*args, **kwargs)
         self.institution = institution
-        self.fields["program"].queryset = Program.objects.order_by("-year", "name")
+        self.fields["program"].queryset = Program.objects.open_for_proposals(
+            timezone.localdate()
+        ).order_by("-year", "name")
+        self.fields["program"].help_text = _(
+            "Hanya program yang masih dibuka untuk tahun ini atau tahun depan."
+        )
 
 
 class VerifyForm(StatusGuardForm):
@@ -162,6 +178,31 @@ class ResubmitForm(StatusGuardForm):
         label=_("Peruntukan"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     note = forms.CharField(label=_("Perbaikan yang dilakukan"), required=True)
+
+
+class ReviseForm(StatusGuardForm):
+    amount = RupiahField(label=_("Nilai bantuan baru"))
+    purpose = forms.CharField(
+        label=_("Peruntukan"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    note = forms.CharField(
+        label=_("Alasan revisi"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class NphdForm(StatusGuardForm):
+    number = forms.CharField(label=_("Nomor NPHD"), max_length=100)
+    date = forms.DateField(label=_("Tanggal NPHD"), widget=DateInput())
+
+
+class ConfirmBankForm(StatusGuardForm):
+    note = forms.CharField(
+        label=_("Catatan konfirmasi"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Misalnya: buku tabungan baru diperiksa, surat pengurus terlampir."
+        ),
+    )
 
 
 class ApproveForm(StatusGuardForm):
@@ -244,6 +285,10 @@ class LpjReviewForm(forms.Form):
 
     decision = forms.ChoiceField(label=_("Keputusan"), choices=DECISIONS)
     note = forms.CharField(label=_("Catatan"), required=False)
+    # The LPJ status the reviewer saw, so a stale page changes nothing.
+    expected_status = forms.ChoiceField(
+        choices=AccountabilityReport.Status.choices, widget=forms.HiddenInput
+    )
 
 
 class RefundForm(StatusGuardForm):

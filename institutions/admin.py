@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.utils.html import format_html_join
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
@@ -17,6 +19,7 @@ from .models import (
     District,
     ImportBatch,
     Institution,
+    InstitutionChange,
     Participant,
     Regency,
     Speaker,
@@ -25,6 +28,7 @@ from .models import (
     Village,
 )
 from .resources import InstitutionResource
+from .services import save_institution
 
 # CSV and Excel, read and written as the import page does (any delimiter and
 # encoding Excel uses; NIK and account numbers kept as text).
@@ -167,6 +171,34 @@ class GrantInline(admin.TabularInline):
         return rupiah(obj.amount)
 
 
+@admin.register(InstitutionChange)
+class InstitutionChangeAdmin(admin.ModelAdmin):
+    list_display = [
+        "changed_at",
+        "institution",
+        "field",
+        "old_value",
+        "new_value",
+        "changed_by",
+        "source",
+    ]
+    list_filter = ["field", "source"]
+    search_fields = ["institution__name", "old_value", "new_value"]
+    list_select_related = ["institution", "changed_by"]
+    date_hierarchy = "changed_at"
+    ordering = ["-changed_at", "-pk"]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class InstitutionAdminForm(forms.ModelForm):
     def validate_unique(self):
         super().validate_unique()
@@ -220,7 +252,7 @@ class InstitutionAdmin(ImportExportModelAdmin):
     list_select_related = ["village__district__regency"]
     ordering = ["name"]
     list_per_page = 50
-    readonly_fields = ["created_by", "created_at", "updated_at"]
+    readonly_fields = ["created_by", "created_at", "updated_at", "identity_history"]
     inlines = [GrantInline]
     fieldsets = [
         (
@@ -256,7 +288,14 @@ class InstitutionAdmin(ImportExportModelAdmin):
         ),
         (
             _("Pencatatan"),
-            {"fields": ["created_by", "created_at", "updated_at"]},
+            {
+                "fields": [
+                    "created_by",
+                    "created_at",
+                    "updated_at",
+                    "identity_history",
+                ]
+            },
         ),
     ]
 
@@ -267,13 +306,35 @@ class InstitutionAdmin(ImportExportModelAdmin):
     @admin.display(
         description=_("kabupaten/kota"), ordering="village__district__regency"
     )
+    @admin.display(description=_("riwayat identitas dan rekening"))
+    def identity_history(self, obj: Institution) -> str:
+        changes = obj.identity_changes.select_related("changed_by") if obj.pk else []
+        return (
+            format_html_join(
+                "\n",
+                "<div>{}: {} {} &rarr; {} ({})</div>",
+                (
+                    (
+                        localtime(change.changed_at).strftime("%d/%m/%Y %H:%M"),
+                        change.get_field_display(),
+                        change.old_value or "-",
+                        change.new_value or "-",
+                        change.changed_by or "-",
+                    )
+                    for change in changes
+                ),
+            )
+            or "-"
+        )
+
     def regency(self, obj: Institution) -> str:
         return obj.village.district.regency.name
 
     def save_model(self, request, obj, form, change):
         if not change:
             obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        # Identity and bank details keep their old values, as on the workspace form.
+        save_institution(obj, by=request.user, source=InstitutionChange.Source.ADMIN)
 
 
 # Beneficiaries --------------------------------------------------------------

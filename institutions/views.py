@@ -23,6 +23,7 @@ from .forms import (
     TrainingEventForm,
 )
 from .models import District, Institution, Participant, TrainingEvent, Village
+from .services import save_institution
 
 
 class InstitutionListView(StaffPermissionMixin, FilterView):
@@ -59,6 +60,9 @@ class InstitutionDetailView(StaffPermissionMixin, DetailView):
             institution=institution
         ).select_related("event")
         context["history"] = history(institution)[:50]
+        context["identity_changes"] = institution.identity_changes.select_related(
+            "changed_by"
+        )[:50]
         context["grant_events"] = (
             GrantEvent.objects.filter(grant__institution=institution)
             .select_related("actor", "grant__program")
@@ -101,7 +105,11 @@ class InstitutionUpdateView(StaffPermissionMixin, InstitutionFormMixin, UpdateVi
         return Institution.objects.visible_to(self.request.user)
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        # Identity and bank details are kept with their old values; a bank
+        # change holds the payment of verified grants until it is confirmed.
+        self.object = form.save(commit=False)
+        save_institution(self.object, by=self.request.user)
+        response = redirect(self.get_success_url())
         changed = [
             str(form.fields[f].label)
             for f in form.changed_data

@@ -155,16 +155,18 @@ def test_amounts_are_realistic_for_each_kind(seeded):
 def test_every_grant_went_through_the_workflow_by_the_right_roles(seeded):
     steps = defaultdict(list)
     events = GrantEvent.objects.order_by("grant", "created_at", "pk").values_list(
-        "grant_id", "from_status", "to_status", "actor__groups__name"
+        "grant_id", "kind", "from_status", "to_status", "actor__groups__name"
     )
-    for grant_id, from_status, to_status, role in events:
-        steps[grant_id].append((from_status, to_status, role))
+    for grant_id, kind, from_status, to_status, role in events:
+        steps[grant_id].append((kind, from_status, to_status, role))
     assert len(steps) == Grant.objects.count()
+    status, nphd = GrantEvent.Kind.STATUS, GrantEvent.Kind.NPHD
     expected = [
-        ("", Status.PROPOSED, "Operator"),
-        (Status.PROPOSED, Status.VERIFIED, "Verifikator"),
-        (Status.VERIFIED, Status.APPROVED, "Pimpinan"),
-        (Status.APPROVED, Status.DISBURSED, "Bendahara"),
+        (status, "", Status.PROPOSED, "Operator"),
+        (status, Status.PROPOSED, Status.VERIFIED, "Verifikator"),
+        (status, Status.VERIFIED, Status.APPROVED, "Pimpinan"),
+        (nphd, Status.APPROVED, Status.APPROVED, "Operator"),
+        (status, Status.APPROVED, Status.DISBURSED, "Bendahara"),
     ]
     assert all(trail == expected for trail in steps.values())
 
@@ -194,7 +196,7 @@ def test_a_second_run_changes_nothing(seeded):
     result = seed_demo()
     assert not result.created_anything
     assert row_counts() == before
-    assert GrantEvent.objects.count() == events == 4 * 265
+    assert GrantEvent.objects.count() == events == 5 * 265
 
 
 def test_the_bimtek_has_31_wksbm_participants_and_its_speakers(seeded):

@@ -45,7 +45,9 @@ class PaymentBlocked(GrantError):
 
 
 class ProgramError(GrantError):
-    pass
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 def message_invalid_transition(from_status: str, to_status: str) -> str:

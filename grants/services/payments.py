@@ -60,6 +60,7 @@ def record_nphd(
     by: AbstractBaseUser,
     number: str,
     date: datetime.date | None,
+    note: str = "",
     expected_status: str | None = None,
 ) -> Grant:
     """Record the signed grant agreement (NPHD) of an approved hibah."""
@@ -84,13 +85,14 @@ def record_nphd(
     previous = grant.nphd_number
     grant.nphd_number, grant.nphd_date = number.strip(), date
     grant.save(update_fields=["nphd_number", "nphd_date", "updated_at"])
-    note = _("NPHD %(number)s tanggal %(date)s.") % {
-        "number": grant.nphd_number,
-        "date": date.strftime("%d/%m/%Y"),
-    }
+    record = [note.strip()] if note.strip() else []
+    record.append(
+        _("NPHD %(number)s tanggal %(date)s.")
+        % {"number": grant.nphd_number, "date": date.strftime("%d/%m/%Y")}
+    )
     if previous:
-        note += " " + _("Menggantikan NPHD %(number)s.") % {"number": previous}
-    _record_step(grant, GrantEvent.Kind.NPHD, by=by, note=note)
+        record.append(_("Menggantikan NPHD %(number)s.") % {"number": previous})
+    _record_step(grant, GrantEvent.Kind.NPHD, by=by, note=" ".join(record))
     return grant
 
 

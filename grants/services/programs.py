@@ -54,9 +54,12 @@ def save_program(
         stored = Program.objects.select_for_update().get(pk=program.pk)
         committed = Grant.objects.filter(program=stored).committed_total()
         if program.budget_ceiling < committed:
-            raise ProgramError(ceiling_error(program.budget_ceiling, committed))
+            raise ProgramError(
+                ceiling_error(program.budget_ceiling, committed),
+                field="budget_ceiling",
+            )
         if program.year != stored.year and stored.grants.exists():
-            raise ProgramError(_(MSG_PROGRAM_YEAR_LOCKED))
+            raise ProgramError(_(MSG_PROGRAM_YEAR_LOCKED), field="year")
         # Closing has its own step; a form never reopens or closes.
         program.closed_at, program.closed_by = stored.closed_at, stored.closed_by
     program.full_clean()

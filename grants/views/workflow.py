@@ -1,127 +1,36 @@
+"""Grant pages: the worklist, one grant with its steps, proposals, bulk checks."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
 
 from institutions.access import StaffPermissionMixin
-from institutions.audit import history, record_change
 from institutions.models import Institution
 
-from . import services
-from .filters import GrantFilter, LpjFilter, ProgramFilter
-from .forms import (
+from .. import services
+from ..filters import GrantFilter
+from ..forms import (
     ApproveForm,
     BulkActionForm,
+    ConfirmBankForm,
     DisburseForm,
-    LpjForm,
-    LpjReviewForm,
-    ProgramForm,
+    NphdForm,
     ProposeForm,
     ReasonForm,
     RefundForm,
     ResubmitForm,
+    ReviseForm,
     VerifyForm,
 )
-from .models import AccountabilityReport, Disbursement, Grant, Program
-
-# Programmes ----------------------------------------------------------------
-
-
-class ProgramListView(StaffPermissionMixin, FilterView):
-    permission_required = "grants.view_program"
-    filterset_class = ProgramFilter
-    template_name = "grants/program_list.html"
-    paginate_by = 25
-
-    def get_queryset(self):
-        committed = Q(grants__status__in=Grant.COMMITTED_STATUSES)
-        return Program.objects.annotate(
-            grant_count=Count("grants"),
-            committed_total=Sum("grants__amount", filter=committed, default=0),
-        ).order_by("-year", "name")
-
-
-class ProgramDetailView(StaffPermissionMixin, DetailView):
-    permission_required = "grants.view_program"
-    model = Program
-    template_name = "grants/program_detail.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        program = self.object
-        grants = Grant.objects.filter(program=program).visible_to(self.request.user)
-        by_status = {
-            row["status"]: row
-            for row in grants.values("status").annotate(
-                count=Count("pk"), total=Sum("amount")
-            )
-        }
-        # Totals against the ceiling always cover the whole province.
-        # Two queries: summing amounts across the disbursement join would count a
-        # grant paid in instalments once per instalment.
-        totals = Grant.objects.filter(program=program).aggregate(
-            committed=Sum(
-                "amount", filter=Q(status__in=Grant.COMMITTED_STATUSES), default=0
-            ),
-        )
-        totals["disbursed"] = Disbursement.objects.filter(
-            grant__program=program
-        ).aggregate(total=Sum("amount", default=0))["total"]
-        context.update(
-            status_rows=[
-                (status, by_status.get(status.value, {"count": 0, "total": 0}))
-                for status in Grant.Status
-            ],
-            committed_total=totals["committed"],
-            disbursed_total=totals["disbursed"],
-            room=program.budget_ceiling - totals["committed"],
-            history=history(program)[:20],
-        )
-        return context
-
-
-class ProgramFormMixin:
-    model = Program
-    form_class = ProgramForm
-    template_name = "grants/program_form.html"
-
-    def get_success_url(self):
-        return reverse("grants:program_detail", args=[self.object.pk])
-
-
-class ProgramCreateView(StaffPermissionMixin, ProgramFormMixin, CreateView):
-    permission_required = "grants.add_program"
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        record_change(self.request.user, self.object, created=True)
-        messages.success(self.request, _("Program dicatat."))
-        return response
-
-
-class ProgramUpdateView(StaffPermissionMixin, ProgramFormMixin, UpdateView):
-    permission_required = "grants.change_program"
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        if form.changed_data:
-            record_change(
-                self.request.user,
-                self.object,
-                created=False,
-                changed_fields=[str(form.fields[f].label) for f in form.changed_data],
-            )
-        messages.success(self.request, _("Perubahan disimpan."))
-        return response
-
+from ..models import AccountabilityReport, Grant
 
 # Grants --------------------------------------------------------------------
 
@@ -150,9 +59,14 @@ class GrantListView(StaffPermissionMixin, FilterView):
         return context
 
 
-def _scoped_grant(request, pk: int) -> Grant:
+def scoped_grant(request, pk: int) -> Grant:
     queryset = Grant.objects.visible_to(request.user).select_related(
-        "program", "institution__village__district__regency", "proposed_by"
+        "program",
+        "institution__village__district__regency",
+        "proposed_by",
+        "content_changed_by",
+        "verified_by",
+        "approved_by",
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -162,7 +76,10 @@ ACTION_FORMS = {
     "return": ReasonForm,
     "reject": ReasonForm,
     "resubmit": ResubmitForm,
+    "revise": ReviseForm,
     "approve": ApproveForm,
+    "nphd": NphdForm,
+    "confirm_bank": ConfirmBankForm,
     "disburse": DisburseForm,
     "refund": RefundForm,
 }
@@ -173,24 +90,48 @@ def _action_form(action: str, grant: Grant, data=None):
     kwargs = {"prefix": action, "initial": {"expected_status": grant.status}}
     if action == "verify":
         kwargs["checklist"] = grant.program.checklist or []
-    if action == "resubmit":
+    if action in ("resubmit", "revise"):
         kwargs["initial"].update(amount=grant.amount, purpose=grant.purpose)
+    if action == "nphd":
+        kwargs["initial"].update(number=grant.nphd_number, date=grant.nphd_date)
     if action == "disburse":
         kwargs["initial"]["amount"] = grant.amount - grant.disbursed_amount()
     return form_class(data, **kwargs)
 
 
+def _steps(grant: Grant) -> list[tuple[str, object, object]]:
+    """Who did each step of the grant and when, for the page."""
+    return [
+        (_("Diusulkan"), grant.proposed_by, grant.created_at),
+        (_("Nilai/peruntukan terakhir diubah"), grant.content_changed_by, None),
+        (_("Diverifikasi"), grant.verified_by, grant.verified_at),
+        (_("Disetujui"), grant.approved_by, grant.approved_at),
+    ]
+
+
 def _render_grant(request, grant: Grant, bound_forms: dict | None = None, status=200):
-    actions = services.available_actions(grant, request.user)
-    forms = {action: _action_form(action, grant) for action in actions}
-    forms.update(bound_forms or {})
+    actions = services.grant_actions(grant, request.user)
+    bound_forms = bound_forms or {}
+    forms = [
+        (a.name, a.label, bound_forms.get(a.name) or _action_form(a.name, grant))
+        for a in actions
+        if a.allowed
+    ]
+    report = AccountabilityReport.objects.filter(grant=grant).first()
     context = {
         "grant": grant,
         "forms": forms,
+        "pay_to": any(name == "disburse" for name, _label, _form in forms),
+        "blocked": [a for a in actions if not a.allowed],
+        "steps": _steps(grant),
         "events": grant.events.select_related("actor").order_by("created_at", "pk"),
         "disbursements": grant.disbursements.select_related("recorded_by"),
         "disbursed_total": grant.disbursed_amount(),
-        "report": AccountabilityReport.objects.filter(grant=grant).first(),
+        "report": report,
+        "can_review_lpj": report is not None
+        and report.status == AccountabilityReport.Status.SUBMITTED
+        and services.has_role_for(request.user, "review_lpj")
+        and report.recorded_by_id != request.user.pk,
         "is_own": grant.proposed_by_id == request.user.pk,
     }
     return render(request, "grants/grant_detail.html", context, status=status)
@@ -198,7 +139,7 @@ def _render_grant(request, grant: Grant, bound_forms: dict | None = None, status
 
 @permission_required("grants.view_grant", raise_exception=True)
 def grant_detail(request, pk: int):
-    return _render_grant(request, _scoped_grant(request, pk))
+    return _render_grant(request, scoped_grant(request, pk))
 
 
 def _perform(action: str, grant: Grant, form, user):
@@ -220,8 +161,11 @@ def _perform(action: str, grant: Grant, form, user):
         return services.reject_grant(
             grant, by=user, reason=data["note"], expected_status=expected
         )
-    if action == "resubmit":
-        return services.resubmit_grant(
+    if action in ("resubmit", "revise"):
+        step = (
+            services.resubmit_grant if action == "resubmit" else services.revise_grant
+        )
+        return step(
             grant,
             by=user,
             amount=data["amount"],
@@ -237,6 +181,18 @@ def _perform(action: str, grant: Grant, form, user):
             decree_date=data["decree_date"],
             note=data["note"],
             expected_status=expected,
+        )
+    if action == "nphd":
+        return services.record_nphd(
+            grant,
+            by=user,
+            number=data["number"],
+            date=data["date"],
+            expected_status=expected,
+        )
+    if action == "confirm_bank":
+        return services.confirm_bank_account(
+            grant, by=user, note=data["note"], expected_status=expected
         )
     if action == "disburse":
         return services.record_disbursement(
@@ -257,13 +213,18 @@ def _perform(action: str, grant: Grant, form, user):
 
 
 ACTION_DONE = {
-    "verify": "Bantuan diverifikasi.",
-    "return": "Usulan dikembalikan untuk diperbaiki.",
-    "reject": "Usulan ditolak.",
-    "resubmit": "Usulan diajukan kembali.",
-    "approve": "Bantuan disetujui.",
-    "disburse": "Penyaluran dicatat.",
-    "refund": "Setoran sisa dana dicatat; bantuan selesai.",
+    "verify": gettext_lazy("Bantuan diverifikasi."),
+    "return": gettext_lazy("Usulan dikembalikan untuk diperbaiki."),
+    "reject": gettext_lazy("Usulan ditolak."),
+    "resubmit": gettext_lazy("Usulan diajukan kembali."),
+    "revise": gettext_lazy("Revisi dicatat; bantuan kembali ke verifikasi."),
+    "approve": gettext_lazy("Bantuan disetujui."),
+    "nphd": gettext_lazy("NPHD dicatat."),
+    "confirm_bank": gettext_lazy(
+        "Rekening baru dikonfirmasi; penyaluran dapat dicatat."
+    ),
+    "disburse": gettext_lazy("Penyaluran dicatat."),
+    "refund": gettext_lazy("Setoran sisa dana dicatat; bantuan selesai."),
 }
 
 
@@ -272,24 +233,31 @@ def grant_action(request, pk: int, action: str):
     """Run one workflow action on one grant; the service decides, the view reports."""
     if action not in ACTION_FORMS:
         raise Http404
-    grant = _scoped_grant(request, pk)
     if not request.user.has_perm("grants.view_grant"):
         raise PermissionDenied
+    grant = scoped_grant(request, pk)
     form = _action_form(action, grant, request.POST)
     if not form.is_valid():
         messages.error(request, _("Periksa kembali isian yang ditandai."))
         return _render_grant(request, grant, {action: form}, status=400)
+    if form.cleaned_data["expected_status"] != grant.status:
+        messages.error(request, _(services.MSG_STALE))
+        return redirect("grants:grant_detail", pk=grant.pk)
+    # What the page would not offer this user is refused outright.
+    if action not in services.available_actions(grant, request.user):
+        raise PermissionDenied
     try:
         _perform(action, grant, form, request.user)
     except services.NotAllowed as error:
         raise PermissionDenied(error.message) from error
+    except services.StaleGrant as error:
+        messages.error(request, error.message)
+        return redirect("grants:grant_detail", pk=grant.pk)
     except services.GrantError as error:
         messages.error(request, error.message)
         grant.refresh_from_db()
-        if isinstance(error, services.StaleGrant):
-            return redirect("grants:grant_detail", pk=grant.pk)
         return _render_grant(request, grant, {action: form}, status=409)
-    messages.success(request, _(ACTION_DONE[action]))
+    messages.success(request, ACTION_DONE[action])
     return redirect("grants:grant_detail", pk=grant.pk)
 
 
@@ -343,7 +311,7 @@ def grant_bulk(request):
             messages.error(request, f"{grant.institution}: {error.message}")
         else:
             done += 1
-            messages.success(request, f"{grant.institution}: {_(ACTION_DONE[action])}")
+            messages.success(request, f"{grant.institution}: {ACTION_DONE[action]}")
     messages.info(
         request,
         _("%(done)s dari %(total)s bantuan berhasil diproses.")
@@ -401,71 +369,3 @@ def grant_propose(request):
         {"form": form, "institution": institution, "warnings": warnings},
         status=status,
     )
-
-
-# LPJ ------------------------------------------------------------------------
-
-
-class LpjListView(StaffPermissionMixin, FilterView):
-    permission_required = "grants.view_accountabilityreport"
-    filterset_class = LpjFilter
-    template_name = "grants/lpj_list.html"
-    paginate_by = 50
-
-    def get_queryset(self):
-        return (
-            Grant.objects.visible_to(self.request.user)
-            .aided()
-            .select_related(
-                "program",
-                "institution__village__district__regency",
-                "accountability_report",
-            )
-            .order_by("program__lpj_due_date", "institution__name", "pk")
-        )
-
-
-@permission_required("grants.add_accountabilityreport", raise_exception=True)
-def lpj_record(request, pk: int):
-    """Record the LPJ a grantee handed in."""
-    grant = _scoped_grant(request, pk)
-    returned = AccountabilityReport.objects.filter(
-        grant=grant, status=AccountabilityReport.Status.NEEDS_REVISION
-    ).first()
-    form = LpjForm(request.POST or None, grant=grant, instance=returned)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_lpj(grant, by=request.user, **form.cleaned_data)
-        except services.GrantError as error:
-            form.add_error(None, error.message)
-        else:
-            messages.success(request, _("LPJ dicatat."))
-            return redirect("grants:grant_detail", pk=grant.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request, "grants/lpj_form.html", {"form": form, "grant": grant}, status=status
-    )
-
-
-@require_POST
-@permission_required("grants.verify_grant", raise_exception=True)
-def lpj_review(request, pk: int):
-    """Accept an LPJ or ask for a revision."""
-    grant = _scoped_grant(request, pk)
-    report = get_object_or_404(AccountabilityReport, grant=grant)
-    form = LpjReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.review_lpj(
-                report,
-                by=request.user,
-                accept=form.cleaned_data["decision"] == "accept",
-                note=form.cleaned_data["note"],
-            )
-        except services.GrantError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Pemeriksaan LPJ dicatat."))
-    else:
-        messages.error(request, _("Pilih keputusan pemeriksaan LPJ."))
-    return redirect("grants:grant_detail", pk=grant.pk)

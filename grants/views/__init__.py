@@ -1,0 +1,1 @@
+"""Staff pages of the grants app: programmes, grants and their steps, LPJ."""
