@@ -4,27 +4,31 @@ Each test commits for real (the live server runs in another thread), so the
 database is flushed afterwards; serialized_rollback brings the role groups back.
 """
 
-import datetime
 import re
 from urllib.parse import urlparse
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from grants import roles
 from grants.models import Disbursement, Grant, GrantEvent
-from institutions.models import Institution, Village
-from tests.factories import InstitutionFactory, ProgramFactory, UserFactory
+from grants.services import MSG_BANK_CHANGED, MSG_OWN_BANK_CHANGE, MSG_OWN_PROPOSAL
+from institutions.models import Institution, InstitutionChange, Village
+from tests.factories import (
+    GrantFactory,
+    InstitutionFactory,
+    ProgramFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PASSWORD = "rahasia-uji-123"
 PHONE_WIDTH = 360
 GRANT_URL = re.compile(r"/bantuan/\d+/$")
-OWN_PROPOSAL_NOTE = (
-    "Anda mengusulkan bantuan ini; verifikasi dan persetujuan dilakukan petugas lain."
-)
+TODAY = timezone.localdate()
 
 
 def log_in(page: Page, username: str, path: str | None = None) -> None:
@@ -75,7 +79,7 @@ def test_grant_goes_from_new_institution_to_disbursement_through_four_roles(
     UserFactory(username="pimpinan", first_name="Hasan Pimpinan", role=roles.PIMPINAN)
     UserFactory(username="bendahara", first_name="Nur Bendahara", role=roles.BENDAHARA)
     program = ProgramFactory(
-        year=2024, name="Bantuan Sosial Lembaga", checklist=["Proposal", "KTP ketua"]
+        name="Bantuan Sosial Lembaga", checklist=["Proposal", "KTP ketua"]
     )
 
     # 1. Operator: the institution, then the proposal.
@@ -86,6 +90,12 @@ def test_grant_goes_from_new_institution_to_disbursement_through_four_roles(
     page.get_by_label("Nama lembaga").fill("Majelis Taklim Nurul Huda")
     page.get_by_label("Nama ketua").fill("Hj. Siti Rahmah Mooduto")
     page.get_by_label("Telepon").fill("0812-4455-6677")
+    # What verification and payment need on record.
+    page.get_by_label("Nomor register").fill("460/DINSOS-BLM/017/2023")
+    page.get_by_label("NPWP").fill("01.234.567.8-901.000")
+    page.get_by_label("Bank").fill("Bank SulutGo")
+    page.get_by_label("Nomor rekening").fill("0011-2233-4455")
+    page.get_by_label("Nama rekening").fill("Majelis Taklim Nurul Huda")
 
     regency, district, village = (
         page.locator("#id_regency"),
@@ -120,7 +130,7 @@ def test_grant_goes_from_new_institution_to_disbursement_through_four_roles(
         "Majelis Taklim Nurul Huda"
     )
     grant_path = propose(page, str(program), "Rp 15.000.000")
-    expect(page.locator("dl.details")).to_contain_text("Rp15.000.000")
+    expect(page.locator("dl.details").first).to_contain_text("Rp15.000.000")
     log_out(page)
 
     # 2. Verifikator: every document on the checklist is in order.
@@ -133,32 +143,39 @@ def test_grant_goes_from_new_institution_to_disbursement_through_four_roles(
     expect(page.locator("#grant-status")).to_have_text("Terverifikasi")
     log_out(page)
 
-    # 3. Pimpinan: the decree, with a day-first date that month-first would misread.
+    # 3. Pimpinan: the decree (dates typed day-first), then the signed NPHD.
     log_in(page, "pimpinan", grant_path)
     approve = page.locator("#form-approve")
-    approve.get_by_label("Nomor SK penetapan").fill("400/DINSOS/SK/17/2024")
-    approve.get_by_label("Tanggal SK").fill("05/03/2024")
+    approve.get_by_label("Nomor SK penetapan").fill("400/DINSOS/SK/17")
+    approve.get_by_label("Tanggal SK").fill(f"{TODAY:%d/%m/%Y}")
     approve.get_by_role("button", name="Setujui").click()
     expect(page.locator("#grant-status")).to_have_text("Disetujui")
+    nphd = page.locator("#form-nphd")
+    nphd.get_by_label("Nomor NPHD").fill("NPHD/DINSOS/042")
+    nphd.get_by_label("Tanggal NPHD").fill(f"{TODAY:%d/%m/%Y}")
+    nphd.get_by_role("button", name="Catat NPHD").click()
+    expect(page.locator("#grant-nphd")).to_contain_text("NPHD/DINSOS/042")
     log_out(page)
 
-    # 4. Bendahara: the whole remaining amount in one transfer.
+    # 4. Bendahara: the verified account, then the whole amount in one transfer.
     log_in(page, "bendahara", grant_path)
+    expect(page.locator("#pay-to")).to_contain_text("Bank SulutGo 001122334455")
     disburse = page.locator("#form-disburse")
     expect(disburse.get_by_label("Jumlah")).to_have_value("15.000.000")
-    disburse.get_by_label("Tanggal salur").fill("02/04/2024")
-    disburse.get_by_label("Nomor bukti transfer").fill("TRF-BSG-2024-0042")
-    disburse.get_by_role("button", name="Salurkan").click()
+    disburse.get_by_label("Tanggal salur").fill(f"{TODAY:%d/%m/%Y}")
+    disburse.get_by_label("Nomor bukti transfer").fill("TRF-BSG-0042")
+    disburse.get_by_role("button", name="Catat penyaluran").click()
     expect(page.locator("#grant-status")).to_have_text("Disalurkan")
 
     # 5. The timeline and the database tell the same story.
     timeline = page.locator("ol#timeline > li")
-    expect(timeline).to_have_count(4)
+    expect(timeline).to_have_count(5)
     for index, (label, actor) in enumerate(
         [
             ("Diusulkan", "Rahmat Operator"),
             ("Terverifikasi", "Sri Verifikator"),
             ("Disetujui", "Hasan Pimpinan"),
+            ("NPHD dicatat", "Hasan Pimpinan"),
             ("Disalurkan", "Nur Bendahara"),
         ]
     ):
@@ -174,21 +191,23 @@ def test_grant_goes_from_new_institution_to_disbursement_through_four_roles(
     assert (grant.institution, grant.program) == (institution, program)
     assert grant.amount == 15_000_000
     assert grant.status == Grant.Status.DISBURSED
-    assert grant.decree_number == "400/DINSOS/SK/17/2024"
-    assert grant.decree_date == datetime.date(2024, 3, 5)
+    assert grant.decree_number == "400/DINSOS/SK/17"
+    assert grant.decree_date == grant.nphd_date == TODAY
     assert {item: r["ok"] for item, r in grant.checklist_results.items()} == {
         "Proposal": True,
         "KTP ketua": True,
     }
     disbursement = Disbursement.objects.get(grant=grant)
-    assert disbursement.paid_on == datetime.date(2024, 4, 2)
+    assert disbursement.paid_on == TODAY
     assert disbursement.amount == 15_000_000
-    assert disbursement.transfer_reference == "TRF-BSG-2024-0042"
+    assert disbursement.transfer_reference == "TRF-BSG-0042"
+    assert disbursement.paid_to_account_number == "001122334455"
     events = GrantEvent.objects.filter(grant=grant).order_by("created_at", "pk")
     assert [(e.from_status, e.to_status, e.actor.username) for e in events] == [
         ("", "proposed", "operator"),
         ("proposed", "verified", "verifikator"),
         ("verified", "approved", "pimpinan"),
+        ("approved", "approved", "pimpinan"),
         ("approved", "disbursed", "bendahara"),
     ]
 
@@ -197,15 +216,97 @@ def test_verifier_who_proposed_a_grant_is_not_offered_to_verify_it(page: Page):
     user = UserFactory(username="operator_verifikator", role=roles.OPERATOR)
     user.groups.add(Group.objects.get(name=roles.VERIFIKATOR))
     institution = InstitutionFactory(name="Takmirul Masjid Al-Hikmah")
-    program = ProgramFactory(year=2024)
+    program = ProgramFactory()
 
     log_in(page, "operator_verifikator", f"/lembaga/{institution.pk}/")
     propose(page, str(program), "10.000.000")
 
     expect(page.locator("#form-verify")).to_have_count(0)
-    expect(page.locator("#actions")).to_have_count(0)
-    expect(page.get_by_text(OWN_PROPOSAL_NOTE)).to_be_visible()
+    expect(page.locator("#blocked-actions")).to_contain_text("Verifikasi")
+    expect(page.locator("#blocked-actions")).to_contain_text(MSG_OWN_PROPOSAL)
     assert Grant.objects.get().proposed_by == user
+
+
+def test_a_changed_bank_account_holds_payment_until_a_verifier_confirms_it(page: Page):
+    # The operator also verifies: still not for an account they changed.
+    operator = UserFactory(
+        username="operator", first_name="Rahmat Operator", role=roles.OPERATOR
+    )
+    operator.groups.add(Group.objects.get(name=roles.VERIFIKATOR))
+    UserFactory(
+        username="verifikator", first_name="Sri Verifikator", role=roles.VERIFIKATOR
+    )
+    UserFactory(username="bendahara", role=roles.BENDAHARA)
+    institution = InstitutionFactory(
+        name="Karang Taruna Tunas Harapan",
+        bank_name="Bank SulutGo",
+        account_number="1111222233",
+        account_holder="Karang Taruna Tunas Harapan",
+    )
+    grant = GrantFactory(institution=institution, approved=True, amount=20_000_000)
+    grant_path = f"/bantuan/{grant.pk}/"
+
+    # 1. The operator changes the account after the approval.
+    log_in(page, "operator", f"/lembaga/{institution.pk}/ubah/")
+    page.get_by_label("Nomor rekening").fill("9999888877")
+    page.get_by_role("button", name="Simpan").click()
+    expect(page).to_have_url(re.compile(rf"/lembaga/{institution.pk}/$"))
+    history = page.locator("#identity-history")
+    expect(history).to_contain_text("1111222233")
+    expect(history).to_contain_text("9999888877")
+    page.goto(grant_path)
+    expect(page.locator("#bank-change-pending")).to_be_visible()
+    expect(page.locator("#form-confirm_bank")).to_have_count(0)
+    expect(page.locator("#blocked-actions")).to_contain_text(MSG_OWN_BANK_CHANGE)
+    log_out(page)
+
+    # 2. The treasurer cannot pay: the form is not offered, and why is said.
+    log_in(page, "bendahara", grant_path)
+    expect(page.locator("#form-disburse")).to_have_count(0)
+    expect(page.locator("#blocked-actions")).to_contain_text(MSG_BANK_CHANGED)
+    expect(page.locator("#grant-account")).to_contain_text("1111222233")
+    log_out(page)
+
+    # 3. Another verifier checks the new account and confirms it with a note.
+    log_in(page, "verifikator", grant_path)
+    confirm = page.locator("#form-confirm_bank")
+    confirm.get_by_label("Catatan konfirmasi").fill(
+        "Buku tabungan baru dan surat ketua diperiksa."
+    )
+    confirm.get_by_role("button", name="Konfirmasi rekening baru").click()
+    expect(page.locator("#bank-change-pending")).to_have_count(0)
+    expect(page.locator("#grant-account")).to_contain_text("9999888877")
+    log_out(page)
+
+    # 4. Now the treasurer pays, to the confirmed account.
+    log_in(page, "bendahara", grant_path)
+    expect(page.locator("#pay-to")).to_contain_text("9999888877")
+    disburse = page.locator("#form-disburse")
+    disburse.get_by_label("Tanggal salur").fill(f"{TODAY:%d/%m/%Y}")
+    disburse.get_by_label("Nomor bukti transfer").fill("TRF-KT-0007")
+    disburse.get_by_role("button", name="Catat penyaluran").click()
+    expect(page.locator("#grant-status")).to_have_text("Disalurkan")
+
+    assert Disbursement.objects.get(grant=grant).paid_to_account_number == (
+        "9999888877"
+    )
+    change = InstitutionChange.objects.get(institution=institution)
+    assert (change.field, change.old_value, change.new_value) == (
+        "account_number",
+        "1111222233",
+        "9999888877",
+    )
+    assert change.changed_by == operator
+    kinds = list(
+        GrantEvent.objects.filter(grant=grant)
+        .order_by("created_at", "pk")
+        .values_list("kind", "actor__username")
+    )
+    assert kinds == [
+        ("bank_changed", "operator"),
+        ("bank_confirmed", "verifikator"),
+        ("status", "bendahara"),
+    ]
 
 
 @pytest.mark.browser_context_args(viewport={"width": PHONE_WIDTH, "height": 740})
