@@ -8,6 +8,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from grants.models import AccountabilityReport, Grant, Program
+from grants.signals import grants_written_in_bulk
 from institutions.models import Institution
 
 from .summary import mark_stale, refresh_institution_regions
@@ -21,6 +22,11 @@ def _year_of(program_id: int) -> list[int]:
 @receiver(post_delete, sender=Grant)
 def grant_changed(sender, instance: Grant, **kwargs) -> None:
     mark_stale(_year_of(instance.program_id))
+
+
+@receiver(grants_written_in_bulk)
+def grants_bulk_written(sender, years, **kwargs) -> None:
+    mark_stale(years)
 
 
 @receiver(post_save, sender=AccountabilityReport)

@@ -48,6 +48,7 @@ class Step:
 STEPS = {
     step.name: step
     for step in (
+        Step("propose", gettext_lazy("Usulkan"), ("propose_grant",), ()),
         Step("resubmit", gettext_lazy("Ajukan kembali"), ("propose_grant",), (Status.NEEDS_REVISION,)),
         Step("verify", gettext_lazy("Verifikasi"), ("verify_grant",), (Status.PROPOSED,)),
         Step("confirm_bank", gettext_lazy("Konfirmasi rekening baru"), ("verify_grant",), Grant.BANK_CHECKED_STATUSES),

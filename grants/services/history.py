@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Disbursement, Grant, GrantEvent, Program
+from ..signals import grants_written_in_bulk
 from .errors import (
     MSG_AMOUNT_POSITIVE,
     MSG_HISTORICAL_NEEDS_DECREE,
@@ -118,5 +119,8 @@ def write_historical_grants(
     Disbursement.objects.bulk_create(
         Disbursement(grant=row, paid_on=g.paid_on, amount=g.amount, recorded_by=by)
         for row, g in zip(created, grants, strict=True)
+    )
+    grants_written_in_bulk.send(
+        sender=Grant, years=sorted({years[g.program_id] for g in grants})
     )
     return [row.pk for row in created]

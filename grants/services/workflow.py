@@ -245,7 +245,7 @@ def propose_grant(
     today: datetime.date | None = None,
 ) -> tuple[Grant, list[str]]:
     """Record a proposal after the eligibility checks; return it with its warnings."""
-    require_role(by, "resubmit")  # proposing takes the same role as resubmitting
+    require_role(by, "propose")
     if amount <= 0:
         raise NotEligible(_(MSG_AMOUNT_POSITIVE))
     # Locking the institution serialises two proposals for it in one programme;
@@ -366,12 +366,18 @@ def resubmit_grant(
         changes["amount"] = amount
     if purpose is not None:
         changes["purpose"] = purpose
+    current = lock_grant(grant, expected_status)
+    # Approved -> proposed is a revision, which clears the decree: not this step.
+    if current.status != Status.NEEDS_REVISION:
+        raise InvalidTransition(
+            message_invalid_transition(current.status, Status.PROPOSED)
+        )
     return transition_grant(
-        grant,
+        current,
         to=Status.PROPOSED,
         by=by,
         note=note,
-        expected_status=expected_status,
+        expected_status=current.status,
         changes=changes,
     )
 
@@ -392,6 +398,10 @@ def revise_grant(
     if not note.strip():
         raise GrantError(_(MSG_REASON_REQUIRED))
     current = lock_grant(grant, expected_status)
+    if current.status != Status.APPROVED:
+        raise InvalidTransition(
+            message_invalid_transition(current.status, Status.PROPOSED)
+        )
     if (amount, purpose) == (current.amount, current.purpose):
         raise GrantError(_(MSG_REVISION_CHANGES_NOTHING))
     record = _(
