@@ -48,6 +48,11 @@ class GrantFilter(django_filters.FilterSet):
         queryset=District.objects.all(),
         widget=forms.HiddenInput,
     )
+    rekening_berubah = django_filters.BooleanFilter(
+        label=_("Rekening berubah, menunggu konfirmasi"),
+        method="bank_changed",
+        widget=forms.CheckboxInput,
+    )
     urut = django_filters.OrderingFilter(
         label=_("Urutkan"),
         fields=(
@@ -69,6 +74,9 @@ class GrantFilter(django_filters.FilterSet):
     class Meta:
         model = Grant
         fields: list[str] = []
+
+    def bank_changed(self, queryset, name, value):
+        return queryset.bank_change_pending() if value else queryset
 
     def search(self, queryset, name, value):
         return queryset.filter(
