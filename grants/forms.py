@@ -118,6 +118,10 @@ class ProposeForm(forms.Form):
         self.fields["program"].help_text = _(
             "Hanya program yang masih dibuka untuk tahun ini atau tahun depan."
         )
+        self.fields["program"].error_messages["invalid_choice"] = _(
+            "Program ini tidak menerima usulan: sudah ditutup, atau bukan program "
+            "tahun ini atau tahun depan."
+        )
 
 
 class VerifyForm(StatusGuardForm):
