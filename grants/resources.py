@@ -1,9 +1,12 @@
 """django-import-export resource for grants, in the recipient list's columns.
 
-An admin import goes through the same checks as the import page: a new grant
-starts as proposed (or, for a historical row, as disbursed with its payment),
-always with its audit row; an existing grant's amount and purpose change only
-while it is a proposal. See `institutions.importing`.
+An admin import goes through the same checks as the import page, for the
+admin user who runs it: a new grant starts as proposed, into a programme open
+for proposals, with its audit row; a historical row (already disbursed, a past
+year) only from a user with `grants.import_historical_grant`, through
+`grants.services.write_historical_grants`; an existing grant's amount and
+purpose change only while it is a proposal, and the importing user is then
+the last to have changed it. See `institutions.importing`.
 """
 
 from institutions.importing.exports import grants_for_export

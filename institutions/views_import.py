@@ -16,6 +16,7 @@ from django_filters.views import FilterView
 
 from grants.filters import GrantFilter
 from grants.models import Grant
+from grants.services import may_import_historical
 
 from .access import StaffPermissionMixin
 from .filters import EnrollmentFilter, InstitutionFilter
@@ -57,6 +58,7 @@ def import_index(request):
             request.POST or None,
             request.FILES or None,
             institutions=institutions,
+            may_create_programs=may_import_historical(request.user),
             initial={
                 "institution": request.GET.get("lembaga", ""),
                 "year": request.GET.get("tahun", ""),
@@ -69,7 +71,7 @@ def import_index(request):
             data = form.cleaned_data
             institution = data.get("institution_obj")
             options = Options(
-                create_programs=data["create_programs"],
+                create_programs=data.get("create_programs", False),
                 institution_id=institution.pk if institution else None,
                 year=data.get("year"),
             )

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from grants.services import GrantError
 from institutions.models import ImportBatch, Institution, regency_scope
 
 from .beneficiaries import BeneficiaryPlanner
@@ -97,9 +98,11 @@ def fingerprint(fileobj: BinaryIO) -> tuple[str, int]:
 def planner_for(kind: str, options: Options, user) -> Planner:
     scope = regency_scope(user) if user is not None else None
     if kind == Kind.RECIPIENTS:
-        return RecipientPlanner(scope=scope, create_programs=options.create_programs)
+        return RecipientPlanner(
+            scope=scope, create_programs=options.create_programs, user=user
+        )
     if kind == Kind.INSTITUTIONS:
-        return InstitutionPlanner(scope=scope)
+        return InstitutionPlanner(scope=scope, user=user)
     institution = Institution.objects.get(pk=options.institution_id)
     return BeneficiaryPlanner(institution=institution, year=options.year, scope=scope)
 
@@ -151,8 +154,13 @@ def _plan_and_write(
         raise PlanFailed(report)
     if kind == Kind.BENEFICIARIES:
         write_beneficiaries(planner, batch=batch, user=user)
-    else:
+        return report
+    try:
         write_recipients(planner, batch=batch, user=user, stream=stream)
+    except GrantError as refused:
+        # The grant services check again what the plan checked; should they
+        # disagree, theirs is the word, and nothing is kept.
+        raise ImportRefused(refused.message) from None
     return report
 
 

@@ -25,7 +25,10 @@ class ImportCommand(BaseCommand):
         )
         parser.add_argument(
             "--user",
-            help="Username recorded as the importer (and whose regencies apply).",
+            help=(
+                "Username recorded as the importer; their regencies and permissions "
+                "apply (without --user: all regencies, no permissions)."
+            ),
         )
         parser.add_argument(
             "--max-mb",

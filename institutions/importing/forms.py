@@ -32,8 +32,9 @@ class ImportForm(forms.Form):
         label=_("Buat program yang belum ada"),
         required=False,
         help_text=_(
-            "Untuk tahun tanpa program bantuan dibuat \u201cBantuan Sosial Lembaga "
-            "<tahun>\u201d dengan pagu sebesar jumlah bantuannya."
+            "Hanya untuk data tahun-tahun lalu: untuk tahun tanpa program bantuan "
+            "dibuat \u201cBantuan Sosial Lembaga <tahun>\u201d dengan pagu sebesar "
+            "jumlah bantuannya."
         ),
     )
     institution = forms.CharField(
@@ -48,11 +49,17 @@ class ImportForm(forms.Form):
         max_value=YEAR_MAX,
     )
 
-    def __init__(self, *args, institutions=None, **kwargs):
+    def __init__(
+        self, *args, institutions=None, may_create_programs: bool = False, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.institutions = (
             institutions if institutions is not None else Institution.objects.all()
         )
+        # Programmes of past years come from a file only with historical data,
+        # so only a user allowed to import that sees the choice.
+        if not may_create_programs:
+            del self.fields["create_programs"]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

@@ -1,10 +1,15 @@
 """Which programme a row belongs to: named by `program`, or by `tahun` when that
-year has exactly one programme; missing ones are planned on request."""
+year has exactly one programme; missing ones are planned on request.
+
+Programmes of this year and the next are the Pimpinan's, made in the app with
+their ceiling and decree: an import never creates them. Only a user allowed
+to import historical grants may have the programmes of past years created
+from the file, with the sum of their grants as the ceiling.
+"""
 
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -16,6 +21,11 @@ DEFAULT_NAME = "Bantuan Sosial Lembaga %(year)s"
 MSG_NO_PROGRAM = gettext_noop(
     "Tahun %(year)s belum memiliki program bantuan. Buat programnya dulu, atau "
     "centang \u201cbuat program yang belum ada\u201d."
+)
+MSG_PROGRAM_BY_PIMPINAN = gettext_noop(
+    "Program tahun %(year)s belum ada dan tidak dapat dibuat lewat impor: program "
+    "dibuat oleh Pimpinan di menu Program & Bantuan. Lewat impor hanya program "
+    "tahun-tahun lalu yang dapat dibuat, oleh pengguna dengan izin impor data historis."
 )
 MSG_SEVERAL_PROGRAMS = gettext_noop(
     "Tahun %(year)s memiliki beberapa program (%(names)s); isi kolom program."
@@ -48,6 +58,9 @@ class ProgramInfo:
     budget_ceiling: int = 0
     decree_number: str = ""
     decree_date: datetime.date | None = None
+    closed: bool = False
+    # Whether new proposals may go in (`Program.objects.open_for_proposals`).
+    takes_proposals: bool = False
     new: bool = False
     # Amounts of the grants the import adds: all of them, and the aided ones.
     added: int = 0
@@ -60,13 +73,27 @@ class ProgramInfo:
 
 
 class ProgramIndex:
-    def __init__(self, *, create_missing: bool, on_plan=None):
+    def __init__(
+        self,
+        *,
+        create_missing: bool,
+        today: datetime.date,
+        may_create: bool = False,
+        on_plan=None,
+    ):
+        # Asked for, and allowed: only past years, only to a user who may
+        # import historical grants (`may_create`).
         self.create_missing = create_missing
+        self.may_create = may_create
+        self.this_year = today.year
         # Called with each planned programme when it must exist at once (streaming).
         self.on_plan = on_plan
         self.by_ref: dict[int, ProgramInfo] = {}
         self.by_year: dict[int, list[ProgramInfo]] = {}
         self.by_name: dict[str, list[ProgramInfo]] = {}
+        taking_proposals = set(
+            Program.objects.open_for_proposals(today).values_list("pk", flat=True)
+        )
         for program in Program.objects.all():
             info = ProgramInfo(
                 program.pk,
@@ -76,6 +103,8 @@ class ProgramIndex:
                 program.budget_ceiling,
                 program.decree_number,
                 program.decree_date,
+                closed=not program.is_open,
+                takes_proposals=program.pk in taking_proposals,
                 pk=program.pk,
             )
             self._add(info)
@@ -138,9 +167,16 @@ class ProgramIndex:
             )
         if self.create_missing:
             return self._plan(year, DEFAULT_NAME % {"year": year}, row)
+        if not self._creatable(year):
+            raise ProgramError("tahun", _(MSG_PROGRAM_BY_PIMPINAN) % {"year": year})
         raise ProgramError("tahun", _(MSG_NO_PROGRAM) % {"year": year})
 
+    def _creatable(self, year: int) -> bool:
+        return self.may_create and year < self.this_year
+
     def _plan(self, year: int, name: str, row: int) -> ProgramInfo:
+        if not self._creatable(year):
+            raise ProgramError("tahun", _(MSG_PROGRAM_BY_PIMPINAN) % {"year": year})
         info = ProgramInfo(
             -(len([p for p in self.by_ref.values() if p.new]) + 1),
             year,
@@ -170,11 +206,3 @@ class ProgramIndex:
                 .values_list("institution_id", "pk", "status", "amount", "purpose")
             }
         return program.grants
-
-    def committed(self, program: ProgramInfo) -> int:
-        """What the programme's approved and aided grants already take of its ceiling."""
-        return (
-            Grant.objects.committed()
-            .filter(program_id=program.ref)
-            .aggregate(total=Sum("amount", default=0))["total"]
-        )

@@ -317,7 +317,10 @@ STATUS = Column(
     words.parse_status,
     aliases=("status bantuan",),
     example="diusulkan",
-    help=gettext_lazy("Kosong atau diusulkan; disalurkan untuk data tahun lalu."),
+    help=gettext_lazy(
+        "Kosong atau diusulkan; disalurkan hanya untuk data tahun-tahun lalu, oleh "
+        "pengguna dengan izin impor data historis."
+    ),
     export=lambda g: words.status_label(g.status),
 )
 DECREE_NUMBER = Column(
@@ -325,6 +328,10 @@ DECREE_NUMBER = Column(
     gettext_lazy("Nomor SK penetapan"),
     text(100),
     aliases=("no sk", "sk penetapan", "nomor sk penetapan", "sk"),
+    help=gettext_lazy(
+        "Wajib untuk bantuan yang sudah disalurkan bila programnya tidak "
+        "mencatat nomor SK."
+    ),
     export=lambda g: g.decree_number,
 )
 DECREE_DATE = Column(

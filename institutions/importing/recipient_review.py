@@ -29,10 +29,6 @@ MSG_OVER_CEILING = gettext_noop(
     "Bantuan yang disalurkan dalam berkas (%(added)s) melampaui sisa pagu program "
     "%(program)s (%(room)s)."
 )
-WARN_NO_DECREE = gettext_noop(
-    "%(count)s bantuan yang sudah disalurkan tidak memiliki nomor SK penetapan, "
-    "di berkas maupun di programnya; nomornya dicatat sebagai \u201c%(placeholder)s\u201d."
-)
 WARN_LKSA_DOCUMENTS = gettext_noop("%(problem)s Periksa saat verifikasi.")
 EFFECT_INSTITUTIONS = gettext_noop(
     "Lembaga baru: %(new)s; lembaga diperbarui: %(updated)s."
@@ -45,7 +41,6 @@ EFFECT_PROGRAM = gettext_noop(
     "Program baru: %(name)s, tahun %(year)s, pagu %(ceiling)s (jumlah bantuannya)."
 )
 CHANGE_LINE = gettext_noop("%(name)s: %(field)s %(old)s \u2192 %(new)s")
-NO_DECREE = "(tidak tercatat; impor data lama)"
 LKSA_DOCUMENTS = ("permit_expires_on", "accreditation", "accreditation_expires_on")
 
 
@@ -53,14 +48,6 @@ class ListReview:
     """What `RecipientPlanner` does after its last row (see `conclude`)."""
 
     def conclude(self) -> None:
-        if self.with_grants and self.without_decree:
-            self.report.warn(
-                None,
-                "nomor_sk",
-                "",
-                _(WARN_NO_DECREE)
-                % {"count": self.without_decree, "placeholder": NO_DECREE},
-            )
         self._institution_changes()
         if self.with_grants:
             self._ceilings()
@@ -94,7 +81,10 @@ class ListReview:
                 continue
             if not program.added_aided:
                 continue
-            room = program.budget_ceiling - self.programs.committed(program)
+            room = (
+                program.budget_ceiling
+                - Grant.objects.filter(program_id=program.ref).committed_total()
+            )
             if program.added_aided > room:
                 self.report.error(
                     None,

@@ -3,18 +3,31 @@
 Each row is read, its village, institution, programme and grant found or
 planned, and every rule checked; nothing is written here. The plan it builds
 is what `writer` stores once the operator confirms.
+
+The rules of the money path hold here as in the app: a new grant is a
+proposal, into a programme that takes proposals; a grant already paid
+before the app (a historical row) comes only from a user allowed to import
+them, for a past year, with its decree.
 """
 
 import datetime
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from grants.models import Grant
 from grants.money import rupiah
 from grants.services import (
+    MSG_HISTORICAL_NEEDS_DECREE,
+    MSG_HISTORICAL_NOT_ALLOWED,
     MSG_INACTIVE,
+    MSG_PAID_BEFORE_DECREE,
+    MSG_PROGRAM_CLOSED,
+    MSG_PROGRAM_YEAR,
+    historical_year_error,
+    may_import_historical,
 )
 from institutions.models import Institution
 
@@ -23,7 +36,8 @@ from .matching import InstitutionIndex
 from .places import PlaceError, PlaceIndex
 from .planning import NEW, UNCHANGED, UPDATED, Planner
 from .programs import ProgramError, ProgramIndex, ProgramInfo
-from .recipient_review import CHANGE_LINE, NO_DECREE, ListReview
+from .recipient_review import CHANGE_LINE, ListReview
+from .words import status_label
 
 Status = Grant.Status
 
@@ -97,12 +111,21 @@ class RecipientPlanner(ListReview, Planner):
     )
     with_grants = True
 
-    def __init__(self, *, scope=None, create_programs: bool = False):
+    def __init__(
+        self,
+        *,
+        scope=None,
+        create_programs: bool = False,
+        user=None,
+        today: datetime.date | None = None,
+    ):
         super().__init__()
         # Set by the caller to write rows while they are read (see `streaming`).
         self.stream = None
         self.scope = scope
         self.create_programs = create_programs
+        self.historical_allowed = may_import_historical(user)
+        self.today = today or timezone.localdate()
 
     def prepare(self) -> None:
         self.places = PlaceIndex(scope=self.scope)
@@ -110,13 +133,15 @@ class RecipientPlanner(ListReview, Planner):
         if self.with_grants:
             self.programs = ProgramIndex(
                 create_missing=self.create_programs,
+                today=self.today,
+                may_create=self.historical_allowed,
                 on_plan=self.stream.program if self.stream is not None else None,
             )
+        # Proposals and historical grants; `writer` stores them apart.
         self.new_grants: list[NewGrant] = []
         self.grant_updates: list[tuple[int, int, str]] = []
         # (programme ref, institution ref) -> first row, to refuse doubles.
         self.seen: dict[tuple[int, int], int] = {}
-        self.without_decree = 0
 
     def _place(self, values: dict, errors: list):
         try:
@@ -211,27 +236,29 @@ class RecipientPlanner(ListReview, Planner):
                     % {"program": program.name, "kind": Institution.Kind(kind).label},
                 )
             )
-        if ref is None:
-            return
-        first = self.seen.get((program.ref, ref))
-        if first is not None:
-            errors.append(
-                (
-                    "nama_lembaga",
-                    values["nama_lembaga"],
-                    _(MSG_TWICE_IN_PROGRAM) % {"row": first},
+        if ref is None and not is_new:
+            return  # the institution was not found (its error is given)
+        if ref is not None:
+            first = self.seen.get((program.ref, ref))
+            if first is not None:
+                errors.append(
+                    (
+                        "nama_lembaga",
+                        values["nama_lembaga"],
+                        _(MSG_TWICE_IN_PROGRAM) % {"row": first},
+                    )
                 )
-            )
+                return
+        existing = (
+            None
+            if ref is None or ref < 0
+            else self.programs.grants_of(program).get(ref)
+        )
+        if existing is None:
+            self._check_new_grant(values, status, program, ref, errors)
             return
-        existing = None if ref < 0 else self.programs.grants_of(program).get(ref)
         amount = values.get("nilai_bantuan")
         if amount is None:
-            return
-        if existing is None:
-            if status not in (Status.PROPOSED, Status.DISBURSED):
-                errors.append(("status", values.get("status", ""), _(MSG_NEW_STATUS)))
-            elif status == Status.PROPOSED and not self.institutions.record(ref).active:
-                errors.append(("nama_lembaga", values["nama_lembaga"], _(MSG_INACTIVE)))
             return
         _pk, current_status, current_amount, current_purpose = existing
         label = Status(current_status).label
@@ -252,6 +279,66 @@ class RecipientPlanner(ListReview, Planner):
                     % {"status": label, "amount": rupiah(current_amount)},
                 )
             )
+
+    def _check_new_grant(
+        self, values: dict, status: str, program: ProgramInfo, ref, errors: list
+    ) -> None:
+        if status == Status.PROPOSED:
+            if program.closed:
+                errors.append(("program", program.name, _(MSG_PROGRAM_CLOSED)))
+            elif not program.takes_proposals:
+                this_year = self.today.year
+                errors.append(
+                    (
+                        "tahun",
+                        program.year,
+                        _(MSG_PROGRAM_YEAR)
+                        % {
+                            "this": this_year,
+                            "next": this_year + 1,
+                            "year": program.year,
+                        },
+                    )
+                )
+            if ref is not None and not self.institutions.record(ref).active:
+                errors.append(("nama_lembaga", values["nama_lembaga"], _(MSG_INACTIVE)))
+            return
+        # Anything but a proposal skips the workflow: only for historical data.
+        if not self.historical_allowed:
+            errors.append(
+                ("status", status_label(status), _(MSG_HISTORICAL_NOT_ALLOWED))
+            )
+            return
+        if status != Status.DISBURSED:
+            errors.append(("status", status_label(status), _(MSG_NEW_STATUS)))
+            return
+        year_error = historical_year_error(program.year, self.today)
+        if year_error:
+            errors.append(("tahun", program.year, year_error))
+        decree_number, decree_date = self._decree(values, program)
+        paid_on = values.get("tanggal_salur")
+        if not decree_number:
+            errors.append(("nomor_sk", "", _(MSG_HISTORICAL_NEEDS_DECREE)))
+        elif decree_date and paid_on and paid_on < decree_date:
+            errors.append(
+                (
+                    "tanggal_salur",
+                    paid_on.strftime("%d/%m/%Y"),
+                    _(MSG_PAID_BEFORE_DECREE)
+                    % {
+                        "date": paid_on.strftime("%d/%m/%Y"),
+                        "decree": decree_date.strftime("%d/%m/%Y"),
+                    },
+                )
+            )
+
+    @staticmethod
+    def _decree(values: dict, program: ProgramInfo) -> tuple[str, datetime.date | None]:
+        """A historical grant's decree: the file's, else its programme's."""
+        number = values.get("nomor_sk", "")
+        if number:
+            return number, values.get("tanggal_sk")
+        return program.decree_number, values.get("tanggal_sk") or program.decree_date
 
     def _plan_grant(
         self, number: int, values: dict, program: ProgramInfo, ref: int, is_new: bool
@@ -276,16 +363,10 @@ class RecipientPlanner(ListReview, Planner):
             )
             return UPDATED
         status = values.get("status", Status.PROPOSED)
-        decree_number = values.get("nomor_sk", "")
-        decree_date = values.get("tanggal_sk")
+        decree_number, decree_date = "", None
         if status == Status.DISBURSED:
             program.added_aided += amount
-            if not decree_number:
-                decree_number = program.decree_number
-                decree_date = decree_date or program.decree_date
-            if not decree_number:
-                decree_number = NO_DECREE
-                self.without_decree += 1
+            decree_number, decree_date = self._decree(values, program)
         program.added += amount
         grant = NewGrant(
             number,
@@ -299,7 +380,8 @@ class RecipientPlanner(ListReview, Planner):
             values.get("tanggal_salur") if status == Status.DISBURSED else None,
         )
         self.new_grants.append(grant)
-        if self.stream is not None:
+        # Historical grants go through `write_historical_grants` once all is read.
+        if self.stream is not None and status == Status.PROPOSED:
             self.stream.grant(grant)
         return NEW
 

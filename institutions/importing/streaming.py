@@ -2,12 +2,13 @@
 
 Checking rows is Python's work and storing them is the database server's;
 on a machine with two cores they can run at once. The planner hands every
-accepted new institution and grant to a `StreamingWriter`, which sends them in
+accepted new institution and proposal to a `StreamingWriter`, which sends them in
 chunks with `COPY` from a second thread, on the same connection and so in the
 same transaction. Foreign keys are checked as each chunk lands rather than
 at commit, so that this work too overlaps the reading. Nothing here decides
 anything: if the plan turns out to have an error, the caller rolls the whole
-transaction back.
+transaction back. Historical grants never come here: `writer` hands them to
+the grants service that checks and writes them, after the last row.
 """
 
 import queue
@@ -18,14 +19,13 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grants.models import Disbursement, Grant, GrantEvent, Program
+from grants.models import Grant, GrantEvent, Program
 from institutions.models import ImportBatch, Institution
 
 from .sinks import copy_columns, copy_line, copy_text, reserve_ids
 from .writer import (
     GRANT_FIELDS,
     INSTITUTION_FIELDS,
-    NOTE_HISTORICAL,
     NOTE_PROPOSED,
     institution_values,
     note,
@@ -54,10 +54,7 @@ class StreamingWriter:
         self.grant_ids: list[int] = []
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name="import-writer")
-        self.notes = {
-            "proposed": _(NOTE_PROPOSED),
-            "historical": _(NOTE_HISTORICAL),
-        }
+        self.note = _(NOTE_PROPOSED)
         self.started = False
         self.now = timezone.now()
         batch_id, user_id = batch.pk, self.user_id
@@ -83,12 +80,6 @@ class StreamingWriter:
                     GrantEvent,
                     ("grant_id", "from_status", "to_status", "actor_id", "note"),
                     {},
-                    self.now,
-                ),
-                "disbursement": copy_columns(
-                    Disbursement,
-                    ("grant_id", "paid_on", "amount"),
-                    {"recorded_by_id": user_id},
                     self.now,
                 ),
             }.items()
@@ -119,6 +110,8 @@ class StreamingWriter:
             self._send()
 
     def grant(self, grant) -> None:
+        """Take a new proposal (historical grants are written elsewhere)."""
+        assert grant.status == Grant.Status.PROPOSED
         self.grants.append(grant)
         if len(self.grants) >= CHUNK_ROWS:
             self._send()
@@ -146,7 +139,7 @@ class StreamingWriter:
         line = copy_line
         user_id = self.user_id
         proposed = Grant.Status.PROPOSED
-        notes, batch = self.notes, self.batch
+        template, batch = self.note, self.batch
         columns = self.columns
         return (
             [
@@ -156,34 +149,13 @@ class StreamingWriter:
             [
                 (
                     g.institution,
+                    # The importing user proposed it and set its amount.
                     line(
-                        (
-                            g.program.pk,
-                            g.amount,
-                            g.purpose,
-                            g.status,
-                            g.decree_number,
-                            g.decree_date,
-                            user_id if g.status == proposed else None,
-                        )
+                        (g.program.pk, g.amount, g.purpose, proposed, user_id, user_id)
                     )
                     + columns["grant"][1],
-                    line(
-                        (
-                            "",
-                            g.status,
-                            user_id,
-                            note(
-                                notes["historical" if g.paid_on else "proposed"],
-                                batch,
-                                g,
-                            ),
-                        )
-                    )
+                    line(("", proposed, user_id, note(template, batch, g)))
                     + columns["event"][1],
-                    line((g.paid_on, g.amount)) + columns["disbursement"][1]
-                    if g.paid_on
-                    else None,
                 )
                 for g in grants
             ],
@@ -250,7 +222,7 @@ class StreamingWriter:
                 columns["grant"][0],
                 (
                     f"{pk}\t{known.get(ref, ref)}\t{rest}\n"
-                    for (ref, rest, _event, _paid), pk in zip(grants, ids, strict=True)
+                    for (ref, rest, _event), pk in zip(grants, ids, strict=True)
                 ),
             )
             self._copy(
@@ -259,13 +231,6 @@ class StreamingWriter:
                 columns["event"][0],
                 (
                     f"{pk}\t{event}\n"
-                    for (_ref, _rest, event, _paid), pk in zip(grants, ids, strict=True)
+                    for (_ref, _rest, event), pk in zip(grants, ids, strict=True)
                 ),
             )
-            paid = [
-                f"{pk}\t{payment}\n"
-                for (_ref, _rest, _event, payment), pk in zip(grants, ids, strict=True)
-                if payment is not None
-            ]
-            if paid:
-                self._copy(cursor, Disbursement, columns["disbursement"][0], paid)

@@ -1,10 +1,13 @@
 """Store a checked plan: every row in one transaction, in a few bulk statements.
 
 Called only inside the caller's transaction and only for a plan without
-errors. New grants start as proposed, or, for a historical row, as disbursed
-with the payment it records; either way the audit row says which import it
-came from. Bulk writes bypass signals, so the report years are marked stale
-here.
+errors. New proposals are written here, each with its audit row and the
+importing user as proposer and as the last to set its amount; historical
+rows go through `grants.services.write_historical_grants`, which checks the
+user's permission again and writes their payments. Changes to an
+institution's identity or bank details leave their history (and mark the
+grants whose verified account no longer matches). Bulk writes bypass
+signals, so the report years are marked stale here.
 """
 
 from django.contrib.admin.models import CHANGE, LogEntry
@@ -12,13 +15,20 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from grants.models import Disbursement, Grant, GrantEvent, Program
+from grants.models import Grant, GrantEvent, Program
+from grants.services import HistoricalGrant, write_historical_grants
 from institutions.audit import record_change
 from institutions.models import (
     Beneficiary,
     BeneficiaryEnrollment,
     ImportBatch,
     Institution,
+    InstitutionChange,
+)
+from institutions.services import (
+    IDENTITY_FIELDS,
+    identity_of,
+    record_identity_changes,
 )
 from reports.summary import mark_stale
 
@@ -33,6 +43,7 @@ NOTE_HISTORICAL = gettext_noop(
     "sudah disalurkan %(paid_on)s; tidak melalui verifikasi di aplikasi."
 )
 LOG_IMPORTED = gettext_noop("Diperbarui lewat impor #%(batch)s: %(fields)s.")
+NOTE_IDENTITY_CHANGED = gettext_noop("Impor #%(batch)s (berkas %(file)s).")
 
 INSTITUTION_FIELDS = (
     "kind",
@@ -56,15 +67,15 @@ INSTITUTION_FIELDS = (
     "accreditation",
     "accreditation_expires_on",
 )
+# A new proposal; the importing user proposed it and set its amount.
 GRANT_FIELDS = (
     "program_id",
     "institution_id",
     "amount",
     "purpose",
     "status",
-    "decree_number",
-    "decree_date",
     "proposed_by_id",
+    "content_changed_by_id",
 )
 
 
@@ -174,6 +185,7 @@ def write_recipients(planner, *, batch: ImportBatch, user, stream=None) -> None:
         batch,
         {pk: index.known[pk].name for pk, _v in changes},
     )
+    _record_identity_changes(planner.institution_updates, batch=batch, user=user)
     if not planner.with_grants:
         return
 
@@ -190,20 +202,83 @@ def write_recipients(planner, *, batch: ImportBatch, user, stream=None) -> None:
         if user is not None:
             record_change(user, Program.objects.get(pk=info.pk), created=True)
 
-    grants = planner.new_grants
+    proposals = [g for g in planner.new_grants if g.status == Grant.Status.PROPOSED]
+    historical = [g for g in planner.new_grants if g.status != Grant.Status.PROPOSED]
     if stream is None:
-        _insert_grants(rows, grants, institution_pk, batch, user_id)
-    grant_changes = [
-        (pk, {"amount": amount, "purpose": purpose})
-        for pk, amount, purpose in planner.grant_updates
-    ]
-    rows.update(Grant, grant_changes)
-    _log_updates(user, Grant, grant_changes, batch, {})
+        _insert_proposals(rows, proposals, institution_pk, batch, user_id)
+    if historical:
+        write_historical_grants(
+            [_historical(g, institution_pk, batch) for g in historical],
+            by=user,
+            import_batch_id=batch.pk,
+            today=planner.today,
+        )
+    rows.update(
+        Grant,
+        [
+            # Whoever set the amount may not verify or approve it.
+            (pk, {"amount": amount, "purpose": purpose, "content_changed_by": user})
+            for pk, amount, purpose in planner.grant_updates
+        ],
+    )
+    _log_updates(
+        user,
+        Grant,
+        [
+            (pk, {"amount": amount, "purpose": purpose})
+            for pk, amount, purpose in planner.grant_updates
+        ],
+        batch,
+        {},
+    )
     mark_stale(planner.years)
 
 
-def _insert_grants(rows, grants, institution_pk: dict, batch: ImportBatch, user_id):
-    """New grants, each with its audit row, and the payments of historical ones."""
+def _historical(grant, institution_pk: dict, batch: ImportBatch) -> HistoricalGrant:
+    return HistoricalGrant(
+        program_id=grant.program.pk,
+        institution_id=institution_pk.get(grant.institution, grant.institution),
+        amount=grant.amount,
+        purpose=grant.purpose,
+        decree_number=grant.decree_number,
+        decree_date=grant.decree_date,
+        paid_on=grant.paid_on,
+        note=note(_(NOTE_HISTORICAL), batch, grant),
+    )
+
+
+def _record_identity_changes(updates, *, batch: ImportBatch, user) -> None:
+    """Keep the history of the identity and bank details the import changed.
+
+    The planner knows the old values of the fields it changes; the others
+    are as stored, so only real changes are recorded.
+    """
+    identity = set(IDENTITY_FIELDS)
+    old_values = {
+        pk: {f: v or "" for f, v in old.items() if f in identity}
+        for pk, new, old in updates
+        if identity.intersection(new)
+    }
+    if not old_values:
+        return
+    changed = []
+    pks = sorted(old_values)
+    for start in range(0, len(pks), 2000):
+        for institution in Institution.objects.filter(pk__in=pks[start : start + 2000]):
+            before = identity_of(institution) | old_values[institution.pk]
+            changed.append((institution, before))
+    record_identity_changes(
+        changed,
+        by=user,
+        source=InstitutionChange.Source.IMPORT,
+        note=_(NOTE_IDENTITY_CHANGED) % {"batch": batch.pk, "file": batch.file_name},
+    )
+
+
+def _insert_proposals(
+    rows, grants, institution_pk: dict, batch: ImportBatch, user_id
+) -> None:
+    """New proposals, each with its audit row."""
     grant_ids = rows.insert(
         Grant,
         GRANT_FIELDS,
@@ -213,40 +288,23 @@ def _insert_grants(rows, grants, institution_pk: dict, batch: ImportBatch, user_
                 institution_pk.get(g.institution, g.institution),
                 g.amount,
                 g.purpose,
-                g.status,
-                g.decree_number,
-                g.decree_date,
-                user_id if g.status == Grant.Status.PROPOSED else None,
+                Grant.Status.PROPOSED,
+                user_id,
+                user_id,
             )
             for g in grants
         ],
         constants={"import_batch_id": batch.pk},
         with_ids=True,
     )
-    proposed, historical = _(NOTE_PROPOSED), _(NOTE_HISTORICAL)
+    proposed = _(NOTE_PROPOSED)
     rows.insert(
         GrantEvent,
         ("grant_id", "from_status", "to_status", "actor_id", "note"),
         [
-            (
-                pk,
-                "",
-                g.status,
-                user_id,
-                note(historical if g.paid_on else proposed, batch, g),
-            )
+            (pk, "", Grant.Status.PROPOSED, user_id, note(proposed, batch, g))
             for pk, g in zip(grant_ids, grants, strict=True)
         ],
-    )
-    rows.insert(
-        Disbursement,
-        ("grant_id", "paid_on", "amount"),
-        [
-            (pk, g.paid_on, g.amount)
-            for pk, g in zip(grant_ids, grants, strict=True)
-            if g.paid_on is not None
-        ],
-        constants={"recorded_by_id": user_id},
     )
 
 

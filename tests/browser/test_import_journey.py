@@ -7,6 +7,8 @@ brings the role groups back after the flush.
 import re
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from grants import roles
@@ -17,17 +19,20 @@ from tests.factories import ProgramFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 PASSWORD = "rahasia-uji-123"
-HEADER = "Tahun;Jenis Lembaga;Nama Lembaga;Desa;Kecamatan;Kabupaten;Nilai Bantuan;Status;Tanggal Salur"
+# This year's proposals, and last year's grant paid before the app.
+YEAR = timezone.localdate().year
+LAST = YEAR - 1
+HEADER = "Tahun;Jenis Lembaga;Nama Lembaga;Desa;Kecamatan;Kabupaten;Nilai Bantuan;Status;Nomor SK;Tanggal Salur"
 GOOD = "\r\n".join(
     [
         HEADER,
-        "2024;KARANG TARUNA;Karang Taruna Tunas Harapan;Bongo Nol;Paguyaman;Kab. Boalemo;Rp 15.000.000;;",
-        "2024;Majelis Taklim;Majelis Taklim Al-Ikhlas;Bongo Nol;Paguyaman;BOALEMO;10.000.000,00;;",
-        "2023;KT;karang taruna tunas-harapan;BONGO NOL;Paguyaman;Boalemo;Rp 20.000.000;disalurkan;17/06/2023",
+        f"{YEAR};KARANG TARUNA;Karang Taruna Tunas Harapan;Bongo Nol;Paguyaman;Kab. Boalemo;Rp 15.000.000;;;",
+        f"{YEAR};Majelis Taklim;Majelis Taklim Al-Ikhlas;Bongo Nol;Paguyaman;BOALEMO;10.000.000,00;;;",
+        f"{LAST};KT;karang taruna tunas-harapan;BONGO NOL;Paguyaman;Boalemo;Rp 20.000.000;disalurkan;188.44/KEP/7;17/06/{LAST}",
     ]
 )
 BAD = "\r\n".join(
-    [HEADER, "2024;Koperasi;Koperasi Maju;Bongo Nol;Paguyamann;Boalemo;0;;"]
+    [HEADER, f"{YEAR};Koperasi;Koperasi Maju;Bongo Nol;Paguyamann;Boalemo;0;;;"]
 )
 
 
@@ -46,13 +51,19 @@ def choose_file(page: Page, name: str, text: str) -> None:
 
 
 def test_an_operator_uploads_previews_and_confirms_a_list(page: Page, regions):
-    UserFactory(username="operator", first_name="Rahmat Operator", role=roles.OPERATOR)
-    ProgramFactory(year=2024, name="Bantuan Sosial Lembaga 2024")
+    # An operator to whom the administrator gave the historical import.
+    operator = UserFactory(
+        username="operator", first_name="Rahmat Operator", role=roles.OPERATOR
+    )
+    operator.user_permissions.add(
+        Permission.objects.get(codename="import_historical_grant")
+    )
+    ProgramFactory(year=YEAR, name=f"Bantuan Sosial Lembaga {YEAR}")
     log_in(page, "operator")
     page.get_by_role("link", name="Impor", exact=True).click()
     expect(page).to_have_url(re.compile(r"/impor/$"))
 
-    choose_file(page, "daftar_2023_2024.csv", GOOD)
+    choose_file(page, "daftar_dua_tahun.csv", GOOD)
     page.get_by_label("Buat program yang belum ada").check()
     page.get_by_role("button", name="Periksa berkas").click()
 
@@ -61,10 +72,10 @@ def test_an_operator_uploads_previews_and_confirms_a_list(page: Page, regions):
     expect(page.locator("#count-new")).to_have_text("3")
     expect(page.locator("#count-rejected")).to_have_text("0")
     expect(
-        page.get_by_text("Program baru: Bantuan Sosial Lembaga 2023")
+        page.get_by_text(f"Program baru: Bantuan Sosial Lembaga {LAST}")
     ).to_be_visible()
     expect(page.locator("#warnings")).to_contain_text(
-        "menerima bantuan pada tahun 2023"
+        f"menerima bantuan pada tahun {LAST}"
     )
     assert not Grant.objects.exists(), "the preview writes nothing"
 
@@ -86,14 +97,16 @@ def test_an_operator_uploads_previews_and_confirms_a_list(page: Page, regions):
     ]
 
     page.get_by_role("link", name="Semua impor").click()
-    expect(page.locator("#batches")).to_contain_text("daftar_2023_2024.csv")
+    expect(page.locator("#batches")).to_contain_text("daftar_dua_tahun.csv")
 
 
 def test_a_list_with_errors_is_shown_and_nothing_is_kept(page: Page, regions):
     UserFactory(username="operator", role=roles.OPERATOR)
-    ProgramFactory(year=2024)
+    ProgramFactory(year=YEAR)
     log_in(page, "operator")
     page.goto("/impor/")
+    # Programmes come from a file only with historical data, which needs a permission.
+    expect(page.get_by_label("Buat program yang belum ada")).to_have_count(0)
     choose_file(page, "salah.csv", BAD)
     page.get_by_role("button", name="Periksa berkas").click()
 

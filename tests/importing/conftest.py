@@ -1,10 +1,13 @@
 """Files as Excel writes them, built in the tests, and a check that nothing changed."""
 
 import csv
+import datetime
 import io
 
 import pytest
 from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.utils import timezone
 from openpyxl import Workbook
 
 from institutions.importing.batches import Options, import_file
@@ -19,6 +22,9 @@ HEADER = [
 ]
 # A real village of Kabupaten Boalemo (Paguyaman): Bongo Nol.
 VILLAGE = "75.02.01.2004"
+# Proposals go into this year's programmes; historical grants are of past years.
+THIS_YEAR = timezone.localdate().year
+LAST_YEAR = THIS_YEAR - 1
 
 
 def csv_bytes(
@@ -91,5 +97,29 @@ def operator(db):
 
 
 @pytest.fixture
-def program_2024(regions):
-    return ProgramFactory(year=2024, name="Bantuan Sosial Lembaga 2024")
+def historian(db):
+    """An operator to whom the administrator gave the historical import."""
+    user = UserFactory(username="operator_arsip", role="Operator")
+    user.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="grants", codename="import_historical_grant"
+        )
+    )
+    return user
+
+
+@pytest.fixture
+def program(regions):
+    """This year's programme, open for proposals."""
+    return ProgramFactory(year=THIS_YEAR, name=f"Bantuan Sosial Lembaga {THIS_YEAR}")
+
+
+@pytest.fixture
+def last_years_program(regions):
+    """Last year's programme, with its decree, for historical grants."""
+    return ProgramFactory(
+        year=LAST_YEAR,
+        name=f"Bantuan Sosial Lembaga {LAST_YEAR}",
+        decree_number=f"188.44/KEP/{LAST_YEAR}",
+        decree_date=datetime.date(LAST_YEAR, 2, 1),
+    )

@@ -11,18 +11,24 @@ from django.test import override_settings
 
 from tests.factories import ProgramFactory
 
-from .conftest import HEADER, VILLAGE, csv_bytes, messages, run, snapshot
+from .conftest import HEADER, THIS_YEAR, VILLAGE, csv_bytes, messages, run, snapshot
 
 pytestmark = pytest.mark.django_db
 
-GOOD = ["2024", "Karang Taruna", "Karang Taruna Tunas", VILLAGE, "Rp 15.000.000"]
+GOOD = [
+    str(THIS_YEAR),
+    "Karang Taruna",
+    "Karang Taruna Tunas",
+    VILLAGE,
+    "Rp 15.000.000",
+]
 
 
 def bad_row(**values) -> list[str]:
     row = dict(
         zip(
             HEADER,
-            ["2024", "WKSBM", "Rukun Duka Sejahtera", VILLAGE, "10.000.000"],
+            [str(THIS_YEAR), "WKSBM", "Rukun Duka Sejahtera", VILLAGE, "10.000.000"],
             strict=True,
         )
     )
@@ -65,7 +71,7 @@ BAD_INPUTS = {
 def test_a_bad_input_is_refused_with_its_message_and_nothing_changes(
     name, regions, operator
 ):
-    ProgramFactory(year=2024, covers_lksa=False)
+    ProgramFactory(covers_lksa=False)
     content, expected = BAD_INPUTS[name]
     before = snapshot()
     report, batch = run(content, user=operator)
@@ -76,7 +82,7 @@ def test_a_bad_input_is_refused_with_its_message_and_nothing_changes(
 
 @override_settings(BANSOS_IMPORT_MAX_BYTES=200)
 def test_a_file_over_the_size_limit_is_refused_and_nothing_changes(regions, operator):
-    ProgramFactory(year=2024)
+    ProgramFactory()
     before = snapshot()
     report, batch = run(csv_bytes([GOOD] * 10), user=operator)
     assert batch is None

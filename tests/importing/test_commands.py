@@ -4,15 +4,24 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from grants import services
 from grants.models import Grant
 from institutions.models import BeneficiaryEnrollment, ImportBatch
 from tests.factories import InstitutionFactory
 
-from .conftest import VILLAGE, csv_bytes, snapshot
+from .conftest import HEADER, LAST_YEAR, THIS_YEAR, VILLAGE, csv_bytes, snapshot
 
 pytestmark = pytest.mark.django_db
 
-GOOD = [["2024", "Karang Taruna", "Karang Taruna Tunas", VILLAGE, "Rp 15.000.000"]]
+GOOD = [
+    [str(THIS_YEAR), "Karang Taruna", "Karang Taruna Tunas", VILLAGE, "Rp 15.000.000"]
+]
+# A grant paid last year, before the app, with its decree.
+HISTORICAL_HEADER = [*HEADER, "status", "nomor_sk", "tanggal_salur"]
+HISTORICAL = [
+    str(LAST_YEAR), "WKSBM", "Rukun Duka Sejahtera", VILLAGE, "5.000.000",
+    "disalurkan", "188.44/KEP/3", f"01/06/{LAST_YEAR}",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -25,7 +34,7 @@ def list_file(tmp_path):
     return write
 
 
-def test_a_dry_run_reports_and_writes_nothing(program_2024, list_file, capsys):
+def test_a_dry_run_reports_and_writes_nothing(program, list_file, capsys):
     before = snapshot()
     call_command("import_recipients", list_file(GOOD), "--dry-run")
     out = capsys.readouterr().out
@@ -34,7 +43,7 @@ def test_a_dry_run_reports_and_writes_nothing(program_2024, list_file, capsys):
 
 
 def test_an_import_exits_zero_and_records_its_batch(
-    program_2024, list_file, operator, capsys
+    program, list_file, operator, capsys
 ):
     call_command("import_recipients", list_file(GOOD), "--user", operator.username)
     batch = ImportBatch.objects.get()
@@ -48,9 +57,10 @@ def test_an_import_exits_zero_and_records_its_batch(
 
 
 def test_a_file_with_an_error_exits_non_zero_with_the_report(
-    program_2024, list_file, capsys
+    program, list_file, capsys
 ):
-    rows = [*GOOD, ["2024", "Koperasi", "Koperasi Maju", VILLAGE, "Rp 1.000.000"]]
+    bad = [str(THIS_YEAR), "Koperasi", "Koperasi Maju", VILLAGE, "Rp 1.000.000"]
+    rows = [*GOOD, bad]
     before = snapshot()
     with pytest.raises(CommandError) as caught:
         call_command("import_recipients", list_file(rows))
@@ -60,21 +70,45 @@ def test_a_file_with_an_error_exits_non_zero_with_the_report(
     assert snapshot() == before
 
 
-def test_a_dry_run_of_a_bad_file_exits_non_zero(program_2024, list_file):
+def test_a_dry_run_of_a_bad_file_exits_non_zero(program, list_file):
     with pytest.raises(CommandError):
         call_command(
             "import_recipients",
-            list_file([["2024", "KT", "", VILLAGE, "0"]]),
+            list_file([[str(THIS_YEAR), "KT", "", VILLAGE, "0"]]),
             "--dry-run",
         )
 
 
-def test_missing_programmes_are_created_on_request(regions, list_file):
-    path = list_file([["2021", "WKSBM", "Rukun Duka Sejahtera", VILLAGE, "5.000.000"]])
+def test_historical_rows_need_a_user_with_the_permission(
+    last_years_program, list_file, operator, historian, capsys
+):
+    path = list_file([HISTORICAL], header=HISTORICAL_HEADER)
+    before = snapshot()
+    for user in ([], ["--user", operator.username]):
+        with pytest.raises(CommandError):
+            call_command("import_recipients", path, *user)
+        assert services.MSG_HISTORICAL_NOT_ALLOWED in capsys.readouterr().out
+    assert snapshot() == before
+    call_command("import_recipients", path, "--user", historian.username)
+    grant = Grant.objects.get()
+    assert (grant.status, grant.program) == ("disbursed", last_years_program)
+
+
+def test_missing_programmes_of_past_years_are_created_on_request(
+    regions, list_file, historian, capsys
+):
+    path = list_file([HISTORICAL], header=HISTORICAL_HEADER)
+    before = snapshot()
     with pytest.raises(CommandError):
-        call_command("import_recipients", path)
-    call_command("import_recipients", path, "--create-programs")
-    assert Grant.objects.get().program.name == "Bantuan Sosial Lembaga 2021"
+        call_command("import_recipients", path, "--user", historian.username)
+    with pytest.raises(CommandError):
+        call_command("import_recipients", path, "--create-programs")
+    assert "tidak dapat dibuat lewat impor" in capsys.readouterr().out
+    assert snapshot() == before
+    call_command(
+        "import_recipients", path, "--create-programs", "--user", historian.username
+    )
+    assert Grant.objects.get().program.name == f"Bantuan Sosial Lembaga {LAST_YEAR}"
 
 
 def test_institution_lists_through_the_same_command(regions, list_file):
@@ -113,7 +147,7 @@ def test_import_beneficiaries(regions, list_file):
     assert BeneficiaryEnrollment.objects.get().institution == institution
 
 
-def test_a_file_over_the_size_limit_is_refused(program_2024, list_file, settings):
+def test_a_file_over_the_size_limit_is_refused(program, list_file, settings):
     settings.BANSOS_IMPORT_MAX_BYTES = 50
     before = snapshot()
     with pytest.raises(CommandError):
@@ -145,7 +179,7 @@ def test_every_benchmark_phase_runs_and_leaves_nothing_behind(regions, tmp_path,
 
 
 def test_importing_the_same_file_twice_exits_zero_and_keeps_nothing_more(
-    program_2024, list_file, capsys
+    program, list_file, capsys
 ):
     path = list_file(GOOD)
     call_command("import_recipients", path)

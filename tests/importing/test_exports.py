@@ -15,7 +15,7 @@ from tests.factories import (
     ProgramFactory,
 )
 
-from .conftest import VILLAGE, messages, run
+from .conftest import THIS_YEAR, VILLAGE, messages, run
 
 pytestmark = pytest.mark.django_db
 
@@ -179,7 +179,7 @@ def test_templates_format_nik_and_account_columns_as_text(client, operator):
 
 
 def test_a_filled_in_template_imports(client, regions, operator):
-    ProgramFactory(year=2024)
+    ProgramFactory(year=THIS_YEAR)
     client.force_login(operator)
     workbook = load_workbook(
         io.BytesIO(client.get("/impor/templat/penerima.xlsx").content)
@@ -187,7 +187,7 @@ def test_a_filled_in_template_imports(client, regions, operator):
     sheet = workbook.worksheets[0]
     header = [cell.value for cell in sheet[1]]
     values = {
-        "tahun": 2024,
+        "tahun": THIS_YEAR,
         "jenis_lembaga": "LKSA",
         "nama_lembaga": "LKSA Kasih Ibu",
         "kode_desa": VILLAGE,

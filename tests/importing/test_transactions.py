@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from grants.models import Grant
+from grants.models import Disbursement, Grant, GrantEvent
 from institutions.importing import streaming
 from institutions.importing.batches import (
     ImportRefused,
@@ -17,24 +17,41 @@ from institutions.importing.matching import InstitutionIndex
 from institutions.models import ImportBatch, Institution
 from tests.factories import InstitutionFactory, ProgramFactory, UserFactory
 
-from .conftest import VILLAGE, csv_bytes, run, snapshot
+from .conftest import (
+    HEADER,
+    LAST_YEAR,
+    THIS_YEAR,
+    VILLAGE,
+    csv_bytes,
+    messages,
+    run,
+    snapshot,
+)
 
 VILLAGES = ["75.02.01.2004", "75.02.01.2005", "75.02.01.2006", "75.02.01.2007"]
 
 
 def rows(count: int) -> list[list[str]]:
     return [
-        ["2024", "WKSBM", f"Majelis Taklim Nomor {n}", VILLAGES[n % 4], "10.000.000"]
+        [
+            str(THIS_YEAR),
+            "WKSBM",
+            f"Majelis Taklim Nomor {n}",
+            VILLAGES[n % 4],
+            "10.000.000",
+        ]
         for n in range(count)
     ]
 
 
 @pytest.mark.django_db
 def test_an_error_after_rows_were_streamed_leaves_nothing_behind(
-    program_2024, operator, monkeypatch
+    program, operator, monkeypatch
 ):
     monkeypatch.setattr(streaming, "CHUNK_ROWS", 3)
-    content = csv_bytes([*rows(10), ["2024", "WKSBM", "Terakhir", VILLAGE, "nol"]])
+    content = csv_bytes(
+        [*rows(10), [str(THIS_YEAR), "WKSBM", "Terakhir", VILLAGE, "nol"]]
+    )
     before = snapshot()
     report, batch = run(content, user=operator)
     assert batch is None
@@ -43,9 +60,66 @@ def test_an_error_after_rows_were_streamed_leaves_nothing_behind(
 
 
 @pytest.mark.django_db
-def test_a_conflict_met_while_writing_undoes_everything(
-    program_2024, operator, monkeypatch
+def test_historical_rows_wait_for_the_grant_service_while_proposals_stream(
+    program, last_years_program, historian, monkeypatch
 ):
+    """New institutions streamed in chunks, their grants of last year written
+    by `write_historical_grants` after the last row, this year's as proposals."""
+    monkeypatch.setattr(streaming, "CHUNK_ROWS", 3)
+    paid = ["disalurkan", f"01/06/{LAST_YEAR}"]
+    content = csv_bytes(
+        [[LAST_YEAR, *r[1:], *paid] for r in rows(7)] + [[*r, "", ""] for r in rows(7)],
+        header=[*HEADER, "status", "tanggal_salur"],
+    )
+    report, batch = run(content, user=historian)
+    assert report.ok, messages(report)
+    assert Institution.objects.filter(import_batch=batch).count() == 7
+    by_status = {
+        status: set(
+            Grant.objects.filter(import_batch=batch, status=status).values_list(
+                "institution__name",
+                "program__year",
+                "proposed_by",
+                "content_changed_by",
+            )
+        )
+        for status in (Grant.Status.DISBURSED, Grant.Status.PROPOSED)
+    }
+    names = {f"Majelis Taklim Nomor {n}" for n in range(7)}
+    assert by_status[Grant.Status.DISBURSED] == {
+        (name, LAST_YEAR, None, None) for name in names
+    }
+    assert by_status[Grant.Status.PROPOSED] == {
+        (name, THIS_YEAR, historian.pk, historian.pk) for name in names
+    }
+    assert Disbursement.objects.filter(grant__import_batch=batch).count() == 7
+    assert set(
+        GrantEvent.objects.filter(grant__import_batch=batch).values_list(
+            "to_status", "actor"
+        )
+    ) == {(Grant.Status.DISBURSED, historian.pk), (Grant.Status.PROPOSED, historian.pk)}
+    assert GrantEvent.objects.filter(grant__import_batch=batch).count() == 14
+
+
+@pytest.mark.django_db
+def test_a_refused_historical_row_after_streamed_rows_leaves_nothing_behind(
+    program, last_years_program, operator, monkeypatch
+):
+    monkeypatch.setattr(streaming, "CHUNK_ROWS", 3)
+    last = [LAST_YEAR, "WKSBM", "Lama", VILLAGE, "1.000.000", "disalurkan"]
+    content = csv_bytes(
+        [[*r, "", ""] for r in rows(10)] + [[*last, f"01/06/{LAST_YEAR}"]],
+        header=[*HEADER, "status", "tanggal_salur"],
+    )
+    before = snapshot()
+    report, batch = run(content, user=operator)
+    assert batch is None
+    assert [(e.row, e.column) for e in report.errors] == [(12, "status")]
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_a_conflict_met_while_writing_undoes_everything(program, operator, monkeypatch):
     """Someone else recorded the same institution after the rows were checked."""
     InstitutionFactory(name="Majelis Taklim Nomor 7", village_id=VILLAGES[3])
     original = InstitutionIndex.__init__
@@ -70,7 +144,7 @@ def test_a_conflict_met_while_writing_undoes_everything(
 def test_two_confirmations_at_once_import_once(regions):
     import io
 
-    ProgramFactory(year=2024)
+    ProgramFactory()
     user = UserFactory(username="operator_cepat", role="Operator")
     _report, batch = preview_upload(
         io.BytesIO(csv_bytes(rows(50))),

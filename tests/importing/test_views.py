@@ -7,14 +7,24 @@ from grants.models import Grant
 from institutions.models import BeneficiaryEnrollment, ImportBatch, Institution
 from tests.factories import GrantFactory, InstitutionFactory, UserFactory
 
-from .conftest import VILLAGE, csv_bytes, snapshot, xlsx_bytes
+from .conftest import LAST_YEAR, THIS_YEAR, VILLAGE, csv_bytes, snapshot, xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
+YEAR = str(THIS_YEAR)
 ROWS = [
-    ["2024", "Karang Taruna", "Karang Taruna Tunas", VILLAGE, "Rp 15.000.000"],
-    ["2024", "Majelis Taklim", "Majelis Taklim Al-Ikhlas", VILLAGE, "10.000.000"],
+    [YEAR, "Karang Taruna", "Karang Taruna Tunas", VILLAGE, "Rp 15.000.000"],
+    [YEAR, "Majelis Taklim", "Majelis Taklim Al-Ikhlas", VILLAGE, "10.000.000"],
 ]
+# A grant paid last year, before the app.
+HISTORICAL_HEADER = [
+    "tahun", "jenis_lembaga", "nama_lembaga", "kode_desa", "nilai_bantuan", "status",
+    "nomor_sk", "tanggal_salur",
+]  # fmt: skip
+HISTORICAL = [
+    LAST_YEAR, "KT", "Karang Taruna Tunas", VILLAGE, 15000000, "disalurkan",
+    "188.44/KEP/5", f"01/06/{LAST_YEAR}",
+]  # fmt: skip
 
 
 def upload(client, content: bytes, name="daftar.csv", **data):
@@ -24,7 +34,7 @@ def upload(client, content: bytes, name="daftar.csv", **data):
     )
 
 
-def test_upload_preview_and_confirm(client, program_2024, operator):
+def test_upload_preview_and_confirm(client, program, operator):
     client.force_login(operator)
     before = snapshot()
     response = upload(client, csv_bytes(ROWS))
@@ -48,7 +58,7 @@ def test_upload_preview_and_confirm(client, program_2024, operator):
     assert b'id="confirm-import"' not in page.content
 
 
-def test_a_batch_cannot_be_confirmed_twice(client, program_2024, operator):
+def test_a_batch_cannot_be_confirmed_twice(client, program, operator):
     client.force_login(operator)
     upload(client, csv_bytes(ROWS))
     batch = ImportBatch.objects.get()
@@ -59,12 +69,10 @@ def test_a_batch_cannot_be_confirmed_twice(client, program_2024, operator):
     assert snapshot() == before
 
 
-def test_a_bad_file_shows_its_problems_and_keeps_nothing(
-    client, program_2024, operator
-):
+def test_a_bad_file_shows_its_problems_and_keeps_nothing(client, program, operator):
     client.force_login(operator)
     before = snapshot()
-    content = csv_bytes([ROWS[0], ["2024", "Koperasi", "Koperasi Maju", VILLAGE, "-5"]])
+    content = csv_bytes([ROWS[0], [YEAR, "Koperasi", "Koperasi Maju", VILLAGE, "-5"]])
     response = upload(client, content)
     assert response.status_code == 400
     text = response.content.decode()
@@ -73,7 +81,7 @@ def test_a_bad_file_shows_its_problems_and_keeps_nothing(
     assert snapshot() == before
 
 
-def test_an_image_renamed_to_csv_is_refused(client, program_2024, operator):
+def test_an_image_renamed_to_csv_is_refused(client, program, operator):
     client.force_login(operator)
     before = snapshot()
     response = upload(client, b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, name="daftar.csv")
@@ -82,7 +90,7 @@ def test_an_image_renamed_to_csv_is_refused(client, program_2024, operator):
 
 
 def test_a_file_over_the_limit_is_refused_by_the_form(
-    client, program_2024, operator, settings
+    client, program, operator, settings
 ):
     settings.BANSOS_IMPORT_MAX_BYTES = 100
     client.force_login(operator)
@@ -92,16 +100,14 @@ def test_a_file_over_the_limit_is_refused_by_the_form(
     assert not ImportBatch.objects.exists()
 
 
-def test_data_changed_since_the_preview_is_previewed_again(
-    client, program_2024, operator
-):
+def test_data_changed_since_the_preview_is_previewed_again(client, program, operator):
     client.force_login(operator)
     upload(client, csv_bytes(ROWS))
     batch = ImportBatch.objects.get()
     youth = InstitutionFactory(
         karang_taruna=True, name="Karang Taruna Tunas", village_id=VILLAGE
     )
-    GrantFactory(program=program_2024, institution=youth, amount=15_000_000)
+    GrantFactory(program=program, institution=youth, amount=15_000_000)
     response = client.post(f"/impor/{batch.pk}/konfirmasi/", follow=True)
     assert "berubah sejak pratinjau" in response.content.decode()
     batch.refresh_from_db()
@@ -111,20 +117,20 @@ def test_data_changed_since_the_preview_is_previewed_again(
 
 
 def test_a_preview_that_no_longer_passes_is_rejected_on_confirm(
-    client, program_2024, operator
+    client, program, operator
 ):
     client.force_login(operator)
     upload(client, csv_bytes(ROWS))
     batch = ImportBatch.objects.get()
-    program_2024.covers_karang_taruna = False
-    program_2024.save()
+    program.covers_karang_taruna = False
+    program.save()
     client.post(f"/impor/{batch.pk}/konfirmasi/")
     batch.refresh_from_db()
     assert batch.status == ImportBatch.Status.REJECTED
     assert not Institution.objects.exists()
 
 
-def test_a_pengamat_sees_the_batches_but_cannot_import(client, program_2024, operator):
+def test_a_pengamat_sees_the_batches_but_cannot_import(client, program, operator):
     client.force_login(operator)
     upload(client, csv_bytes(ROWS))
     batch = ImportBatch.objects.get()
@@ -139,14 +145,48 @@ def test_a_pengamat_sees_the_batches_but_cannot_import(client, program_2024, ope
     assert ImportBatch.objects.get().status == ImportBatch.Status.PREVIEWED
 
 
-def test_an_xlsx_upload_with_create_programs(client, regions, operator):
-    client.force_login(operator)
-    content = xlsx_bytes([[2023, "KT", "Karang Taruna Tunas", VILLAGE, 15000000]])
+def test_an_xlsx_upload_with_create_programs(client, regions, historian):
+    client.force_login(historian)
+    assert b'name="create_programs"' in client.get("/impor/").content
+    content = xlsx_bytes([HISTORICAL], header=HISTORICAL_HEADER)
     response = upload(client, content, name="daftar.xlsx", create_programs="on")
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
     client.post(f"/impor/{batch.pk}/konfirmasi/")
-    assert Grant.objects.get().program.name == "Bantuan Sosial Lembaga 2023"
+    grant = Grant.objects.get()
+    assert grant.program.name == f"Bantuan Sosial Lembaga {LAST_YEAR}"
+    assert grant.status == Grant.Status.DISBURSED
+
+
+def test_only_a_user_allowed_historical_imports_is_offered_to_create_programmes(
+    client, regions, operator
+):
+    client.force_login(operator)
+    page = client.get("/impor/")
+    assert b'id="import-form"' in page.content
+    assert b'name="create_programs"' not in page.content
+    before = snapshot()
+    content = xlsx_bytes([HISTORICAL], header=HISTORICAL_HEADER)
+    response = upload(client, content, name="daftar.xlsx", create_programs="on")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "tidak dapat dibuat lewat impor" in text
+    assert "izin impor data historis" in text
+    assert snapshot() == before
+
+
+def test_a_historical_list_previewed_by_a_permitted_user_is_not_confirmed_by_another(
+    client, last_years_program, historian, operator
+):
+    client.force_login(historian)
+    upload(client, xlsx_bytes([HISTORICAL], header=HISTORICAL_HEADER), name="l.xlsx")
+    batch = ImportBatch.objects.get()
+    client.force_login(operator)
+    response = client.post(f"/impor/{batch.pk}/konfirmasi/", follow=True)
+    assert "tidak lagi lolos pemeriksaan" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert not Grant.objects.exists()
 
 
 def test_a_beneficiary_list_for_an_institution_and_year(client, regions, operator):
@@ -195,7 +235,7 @@ def test_a_beneficiary_list_needs_its_institution_and_year(client, regions, oper
 
 
 def test_a_regency_limited_operator_sees_only_their_own_batches(
-    client, program_2024, operator
+    client, program, operator
 ):
     from institutions.models import Regency, StaffProfile
 
@@ -212,9 +252,7 @@ def test_a_regency_limited_operator_sees_only_their_own_batches(
     assert "di luar wilayah kerja Anda" in response.content.decode()
 
 
-def test_a_large_upload_read_from_a_temporary_file(
-    client, program_2024, operator, settings
-):
+def test_a_large_upload_read_from_a_temporary_file(client, program, operator, settings):
     # Django keeps uploads above this size in a temporary file, not in memory.
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 100
     client.force_login(operator)
@@ -222,7 +260,7 @@ def test_a_large_upload_read_from_a_temporary_file(
         ("daftar.csv", csv_bytes(ROWS)),
         (
             "daftar.xlsx",
-            xlsx_bytes([[2024, "KT", "Karang Taruna Tunas", VILLAGE, 15000000]]),
+            xlsx_bytes([[THIS_YEAR, "KT", "Karang Taruna Tunas", VILLAGE, 15000000]]),
         ),
     ):
         response = upload(client, content, name=name)
@@ -231,7 +269,7 @@ def test_a_large_upload_read_from_a_temporary_file(
 
 
 def test_a_list_already_imported_is_not_kept_for_confirmation(
-    client, program_2024, operator
+    client, program, operator
 ):
     client.force_login(operator)
     upload(client, csv_bytes(ROWS))
@@ -246,7 +284,7 @@ def test_a_list_already_imported_is_not_kept_for_confirmation(
 
 
 def test_a_preview_overtaken_by_the_same_import_changes_nothing_on_confirm(
-    client, program_2024, operator
+    client, program, operator
 ):
     client.force_login(operator)
     upload(client, csv_bytes(ROWS))

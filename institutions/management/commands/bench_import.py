@@ -30,24 +30,14 @@ class Command(BaseCommand):
             default=5_000,
             help="Rows for django-import-export's row-by-row import (default 5000).",
         )
-        parser.add_argument(
-            "--with-user",
-            action="store_true",
-            help="Import as a (temporary) user, as the import page does; by "
-            "default as the command line without --user.",
-        )
         parser.add_argument("--phase", choices=sorted(bench.PHASES), help="(internal)")
         parser.add_argument("--file", help="(internal) the generated CSV")
         parser.add_argument("--years", help="(internal) the programme years")
 
-    def handle(
-        self, *args, rows: int, sample: int, phase, file, years, with_user, **options
-    ):
+    def handle(self, *args, rows: int, sample: int, phase, file, years, **options):
         if phase:
             years = tuple(int(y) for y in years.split(","))
-            result = bench.run_phase(
-                phase, Path(file), years, sample, with_user=with_user
-            )
+            result = bench.run_phase(phase, Path(file), years, sample)
             self.stdout.write(bench.encode(result))
             return
         if not Village.objects.exists():
@@ -64,18 +54,18 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{count:,} rows, {size_mb:.1f} MB CSV; database: "
                 f"{connection.vendor} {settings.DATABASES['default']['NAME']}; "
-                f"importing {'as a user' if with_user else 'without a user'}"
+                "importing as a user allowed to import historical grants"
             )
             results = {}
             bench.vacuum()
             for name in ("ours-dry", "ours", "copy", "floor", "import-export"):
                 self.stdout.write(f"  running {name} ...")
-                results[name] = self._child(name, path, years, sample, with_user)
+                results[name] = self._child(name, path, years, sample)
                 # Each run is rolled back; its dead rows must not slow the next.
                 bench.vacuum()
         self._print(results, count)
 
-    def _child(self, phase: str, path: Path, years, sample: int, with_user) -> dict:
+    def _child(self, phase: str, path: Path, years, sample: int) -> dict:
         completed = subprocess.run(
             [
                 sys.executable,
@@ -89,7 +79,6 @@ class Command(BaseCommand):
                 ",".join(map(str, years)),
                 "--sample",
                 str(sample),
-                *(["--with-user"] if with_user else []),
             ],
             capture_output=True,
             text=True,
