@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 
 from grants.models import (
     AccountabilityReport,
@@ -13,12 +14,14 @@ from grants.models import (
     GrantEvent,
     Program,
 )
+from grants.services import MOVE_STEPS, STEPS
 from tests.factories import (
     DisbursementFactory,
     GrantEventFactory,
     GrantFactory,
     InstitutionFactory,
     ProgramFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +185,29 @@ def test_full_clean_explains_a_programme_check_in_indonesian(fields, message):
 # Grant ------------------------------------------------------------------------
 
 
+def test_the_database_refuses_a_closer_on_an_open_programme():
+    user = UserFactory()
+
+    with refused_by_database("program_closed_by_only_when_closed"):
+        ProgramFactory(closed_by=user)
+
+
+def test_the_database_refuses_reopening_a_programme_but_keeping_its_closer():
+    program = ProgramFactory(closed_at=timezone.now(), closed_by=UserFactory())
+
+    with refused_by_database("program_closed_by_only_when_closed"):
+        Program.objects.filter(pk=program.pk).update(closed_at=None)
+
+
+@pytest.mark.parametrize("closer", [True, False], ids=["with-closer", "without"])
+def test_a_closed_programme_may_name_who_closed_it(closer):
+    program = ProgramFactory(
+        closed_at=timezone.now(), closed_by=UserFactory() if closer else None
+    )
+
+    assert not Program.objects.get(pk=program.pk).is_open
+
+
 def test_the_database_refuses_an_unknown_grant_status():
     grant = GrantFactory()
 
@@ -274,7 +300,8 @@ def test_the_transitions_table_follows_the_workflow():
         Status.PROPOSED: {Status.VERIFIED, Status.NEEDS_REVISION, Status.REJECTED},
         Status.NEEDS_REVISION: {Status.PROPOSED, Status.REJECTED},
         Status.VERIFIED: {Status.APPROVED, Status.NEEDS_REVISION, Status.REJECTED},
-        Status.APPROVED: {Status.DISBURSED},
+        # A revision after approval sends the grant back to verification.
+        Status.APPROVED: {Status.DISBURSED, Status.PROPOSED},
         Status.DISBURSED: {Status.CLOSED, Status.REFUND_DUE},
         Status.REFUND_DUE: {Status.CLOSED},
         Status.CLOSED: set(),
@@ -283,6 +310,17 @@ def test_the_transitions_table_follows_the_workflow():
     assert expected == Grant.TRANSITIONS
     assert GrantFactory(verified=True).can_transition_to(Status.APPROVED)
     assert not GrantFactory().can_transition_to(Status.APPROVED)
+
+
+def test_every_move_of_the_workflow_has_a_step_and_every_step_a_move():
+    moves = {
+        (start, to) for start, targets in Grant.TRANSITIONS.items() for to in targets
+    }
+
+    assert set(MOVE_STEPS) == moves
+    for (start, _to), step in MOVE_STEPS.items():
+        assert step in STEPS
+        assert start in STEPS[step].statuses, (start, step)
 
 
 def test_committed_grants_are_the_approved_and_aided_ones():
@@ -429,6 +467,32 @@ def test_the_database_refuses_an_event_with_an_unknown_status(fields, constraint
         GrantEvent.objects.create(
             grant=grant, **{"from_status": "", "to_status": "proposed", **fields}
         )
+
+
+def test_the_database_refuses_an_event_of_an_unknown_kind():
+    grant = GrantFactory()
+
+    with refused_by_database("grant_event_kind_valid"):
+        GrantEvent.objects.create(
+            grant=grant, from_status="", to_status="proposed", kind="payment"
+        )
+
+
+def test_an_event_is_a_status_change_unless_said_otherwise():
+    event = GrantEventFactory()
+
+    assert GrantEvent.objects.get(pk=event.pk).kind == GrantEvent.Kind.STATUS
+
+
+@pytest.mark.parametrize("kind", GrantEvent.Kind.values)
+def test_every_kind_of_event_is_accepted(kind):
+    grant = GrantFactory(approved=True)
+
+    GrantEvent.objects.create(
+        grant=grant, from_status="approved", to_status="approved", kind=kind
+    )
+
+    assert grant.events.get().kind == kind
 
 
 def test_saving_an_existing_event_again_is_refused():

@@ -18,6 +18,7 @@ from grants.services import (
     MSG_AMOUNT_POSITIVE,
     MSG_CEILING,
     MSG_CHECKLIST_INCOMPLETE,
+    MSG_DECREE_BEFORE_YEAR,
     MSG_DECREE_REQUIRED,
     MSG_DUPLICATE_TRANSFER,
     MSG_INACTIVE,
@@ -25,14 +26,18 @@ from grants.services import (
     MSG_LPJ_EXCEEDS,
     MSG_LPJ_EXISTS,
     MSG_LPJ_INCOMPLETE,
+    MSG_LPJ_NOT_ACCEPTED,
     MSG_LPJ_NOT_DUE,
     MSG_LPJ_NOT_PENDING,
+    MSG_NO_BANK_ACCOUNT,
     MSG_NO_PERMISSION,
     MSG_OVER_DISBURSED,
     MSG_OWN_PROPOSAL,
     MSG_PERMIT_INVALID,
     MSG_REASON_REQUIRED,
+    MSG_REFUND_NOT_RECORDED,
     MSG_REFUND_REFERENCE_REQUIRED,
+    MSG_REVISION_AFTER_PAYMENT,
     MSG_STALE,
     WARN_AIDED_LAST_YEAR,
     WARN_LPJ_OVERDUE,
@@ -49,6 +54,7 @@ from grants.services import (
     propose_grant,
     record_disbursement,
     record_lpj,
+    record_nphd,
     record_refund,
     reject_grant,
     resubmit_grant,
@@ -58,6 +64,7 @@ from grants.services import (
     verify_grant,
 )
 from tests.factories import (
+    DisbursementFactory,
     GrantFactory,
     InstitutionFactory,
     ProgramFactory,
@@ -124,7 +131,8 @@ def observer():
 
 @pytest.fixture
 def program():
-    return ProgramFactory(year=2024, budget_ceiling=100_000_000)
+    # This module's TODAY is in 2024: proposals go into that year's programme.
+    return ProgramFactory(year=TODAY.year, budget_ceiling=100_000_000)
 
 
 @pytest.fixture
@@ -225,7 +233,7 @@ def refused_proposal(program, institution, by, message: str) -> None:
 
 
 def test_proposing_refuses_a_kind_the_programme_does_not_cover(operator):
-    program = ProgramFactory(covers_lksa=False)
+    program = ProgramFactory(year=TODAY.year, covers_lksa=False)
     institution = InstitutionFactory(lksa=True)
 
     refused_proposal(
@@ -309,7 +317,7 @@ def test_an_lksa_whose_papers_expire_today_may_still_be_proposed(program, operat
 
 
 def test_a_refused_proposal_gives_every_reason_at_once(operator):
-    program = ProgramFactory(covers_lksa=False)
+    program = ProgramFactory(year=TODAY.year, covers_lksa=False)
     institution = InstitutionFactory(
         lksa=True, active=False, permit_expires_on=None, accreditation=""
     )
@@ -1050,12 +1058,28 @@ STALE_ACTIONS = {
 }
 
 
+def ready_to_leave(program, status: str) -> Grant:
+    """A grant in `status` carrying what its next step needs: the verified
+    account, the decree and NPHD, and once disbursed an accepted LPJ."""
+    grant = GrantFactory(
+        program=program, status=status, account_verified=True, decreed=True
+    )
+    if status == Status.DISBURSED:
+        AccountabilityReport.objects.create(
+            grant=grant,
+            status=AccountabilityReport.Status.ACCEPTED,
+            submitted_on=datetime.date(2025, 1, 6),
+            amount_spent=grant.amount,
+        )
+    return grant
+
+
 @pytest.mark.parametrize("action", STALE_ACTIONS)
 def test_an_action_on_a_grant_changed_meanwhile_raises_stale_and_changes_nothing(
     program, action
 ):
     status, act = STALE_ACTIONS[action]
-    grant = GrantFactory(program=program, status=status, decree_number="SK/1")
+    grant = ready_to_leave(program, status)
     admin = UserFactory(is_superuser=True)
     before = snapshot(grant)
 
@@ -1068,7 +1092,7 @@ def test_an_action_on_a_grant_changed_meanwhile_raises_stale_and_changes_nothing
 @pytest.mark.parametrize("action", STALE_ACTIONS)
 def test_an_action_on_a_grant_in_the_expected_status_goes_through(program, action):
     status, act = STALE_ACTIONS[action]
-    grant = GrantFactory(program=program, status=status, decree_number="SK/1")
+    grant = ready_to_leave(program, status)
     admin = UserFactory(is_superuser=True)
 
     act(grant, admin, status)
@@ -1099,26 +1123,83 @@ def test_a_second_head_acting_on_an_old_screen_gets_stale(verified, head):
 # The generic transition --------------------------------------------------------------
 
 
+def lpj(grant: Grant, status: str, **fields) -> AccountabilityReport:
+    values = {
+        "submitted_on": datetime.date(2025, 1, 6),
+        "amount_spent": grant.amount,
+    }
+    return AccountabilityReport.objects.create(
+        grant=grant, status=status, **{**values, **fields}
+    )
+
+
+def settled_lpj(start: str):
+    """What the LPJ of a grant leaving `start` must say for the move to pass."""
+
+    def make(grant: Grant) -> None:
+        if start == Status.REFUND_DUE:
+            lpj(
+                grant,
+                AccountabilityReport.Status.ACCEPTED,
+                amount_spent=8_000_000,
+                refund_amount=2_000_000,
+                refunded_on=datetime.date(2025, 2, 3),
+                refund_reference="STS-0042",
+            )
+        else:
+            lpj(grant, AccountabilityReport.Status.ACCEPTED)
+
+    return make
+
+
 @pytest.mark.parametrize(
-    ("start", "to"),
+    ("start", "to", "role"),
     [
-        (Status.DISBURSED, Status.CLOSED),
-        (Status.DISBURSED, Status.REFUND_DUE),
-        (Status.REFUND_DUE, Status.CLOSED),
+        (Status.DISBURSED, Status.CLOSED, roles.VERIFIKATOR),
+        (Status.DISBURSED, Status.REFUND_DUE, roles.VERIFIKATOR),
+        (Status.REFUND_DUE, Status.CLOSED, roles.BENDAHARA),
     ],
 )
 def test_transition_grant_moves_along_the_workflow_and_records_it(
-    program, head, start, to
+    program, start, to, role
 ):
-    grant = GrantFactory(program=program, status=start, decree_number="SK/1")
+    grant = GrantFactory(program=program, status=start, decreed=True)
+    settled_lpj(start)(grant)
+    actor = UserFactory(role=role)
 
-    transition_grant(grant, to=to, by=head, note="LPJ diterima")
+    transition_grant(grant, to=to, by=actor, note="LPJ diterima")
 
     grant.refresh_from_db()
     assert grant.status == to
     event = only_event(grant)
     assert (event.from_status, event.to_status) == (start, to)
-    assert (event.actor, event.note) == (head, "LPJ diterima")
+    assert (event.actor, event.note) == (actor, "LPJ diterima")
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "role"),
+    [
+        (Status.PROPOSED, Status.VERIFIED, roles.OPERATOR),
+        (Status.PROPOSED, Status.VERIFIED, roles.PIMPINAN),
+        (Status.VERIFIED, Status.APPROVED, roles.VERIFIKATOR),
+        (Status.APPROVED, Status.DISBURSED, roles.PIMPINAN),
+        (Status.DISBURSED, Status.CLOSED, roles.PIMPINAN),
+        (Status.DISBURSED, Status.REFUND_DUE, roles.BENDAHARA),
+        (Status.REFUND_DUE, Status.CLOSED, roles.VERIFIKATOR),
+        (Status.NEEDS_REVISION, Status.PROPOSED, roles.VERIFIKATOR),
+        (Status.APPROVED, Status.PROPOSED, roles.PIMPINAN),
+    ],
+)
+def test_transition_grant_needs_the_role_of_the_step(program, start, to, role):
+    grant = GrantFactory(program=program, status=start, decreed=True)
+    if start in (Status.DISBURSED, Status.REFUND_DUE):
+        settled_lpj(start)(grant)
+    before = snapshot(grant)
+
+    with pytest.raises(NotAllowed, match=exactly(MSG_NO_PERMISSION)):
+        transition_grant(grant, to=to, by=UserFactory(role=role), note="Catatan")
+
+    assert snapshot(grant) == before
 
 
 @pytest.mark.parametrize(
@@ -1131,24 +1212,176 @@ def test_transition_grant_moves_along_the_workflow_and_records_it(
         (Status.APPROVED, Status.VERIFIED),
     ],
 )
-def test_transition_grant_refuses_a_move_outside_the_workflow(program, head, start, to):
+def test_transition_grant_refuses_a_move_outside_the_workflow(program, start, to):
     grant = GrantFactory(program=program, status=start, decree_number="SK/1")
     before = snapshot(grant)
 
     with pytest.raises(InvalidTransition):
-        transition_grant(grant, to=to, by=head)
+        transition_grant(grant, to=to, by=UserFactory(is_superuser=True))
 
     assert snapshot(grant) == before
 
 
-def test_the_generic_transition_cannot_approve_past_the_ceiling(program, operator):
+CHECKLIST_OK = {"Proposal": {"ok": True}, "KTP ketua": {"ok": True}}
+
+
+def decreed_under_a_full_ceiling(program) -> Grant:
     GrantFactory(program=program, amount=95_000_000, approved=True)
-    grant = GrantFactory(
-        program=program, amount=10_000_000, verified=True, decree_number="SK/1"
+    return GrantFactory(
+        program=program, verified=True, decree_number="SK/1", decree_date=DECREE_DATE
     )
 
-    with pytest.raises(GrantError):
-        transition_grant(grant, to=Status.APPROVED, by=operator)
+
+def paid(grant: Grant, amount: int) -> Grant:
+    DisbursementFactory(grant=grant, amount=amount)
+    return grant
+
+
+# What each target status requires, asked of transition_grant directly by a
+# user whose role allows the step: (make the grant, target, role, error, message).
+TARGET_RULES = {
+    "verified-without-checklist": (
+        lambda p: GrantFactory(program=p, account_verified=True),
+        Status.VERIFIED,
+        roles.VERIFIKATOR,
+        GrantError,
+        MSG_CHECKLIST_INCOMPLETE,
+    ),
+    "verified-without-account": (
+        lambda p: GrantFactory(program=p, checklist_results=CHECKLIST_OK),
+        Status.VERIFIED,
+        roles.VERIFIKATOR,
+        GrantError,
+        MSG_NO_BANK_ACCOUNT,
+    ),
+    "approved-without-decree": (
+        lambda p: GrantFactory(program=p, verified=True),
+        Status.APPROVED,
+        roles.PIMPINAN,
+        GrantError,
+        MSG_DECREE_REQUIRED,
+    ),
+    "approved-with-a-decree-before-the-programme-year": (
+        lambda p: GrantFactory(
+            program=p,
+            verified=True,
+            decree_number="SK/1",
+            decree_date=datetime.date(2023, 12, 31),
+        ),
+        Status.APPROVED,
+        roles.PIMPINAN,
+        GrantError,
+        MSG_DECREE_BEFORE_YEAR % {"date": "31/12/2023", "year": 2024},
+    ),
+    "approved-above-the-ceiling": (
+        lambda p: decreed_under_a_full_ceiling(p),
+        Status.APPROVED,
+        roles.PIMPINAN,
+        CeilingExceeded,
+        MSG_CEILING % {"room": "Rp5.000.000", "amount": "Rp10.000.000"},
+    ),
+    "disbursed-without-payment": (
+        lambda p: GrantFactory(program=p, approved=True),
+        Status.DISBURSED,
+        roles.BENDAHARA,
+        GrantError,
+        MSG_OVER_DISBURSED % {"room": "Rp10.000.000"},
+    ),
+    "disbursed-partly-paid": (
+        lambda p: paid(GrantFactory(program=p, approved=True), 4_000_000),
+        Status.DISBURSED,
+        roles.BENDAHARA,
+        GrantError,
+        MSG_OVER_DISBURSED % {"room": "Rp6.000.000"},
+    ),
+    "closed-without-lpj": (
+        lambda p: GrantFactory(program=p, disbursed=True),
+        Status.CLOSED,
+        roles.VERIFIKATOR,
+        GrantError,
+        MSG_LPJ_NOT_ACCEPTED,
+    ),
+    "closed-with-an-lpj-not-yet-accepted": (
+        lambda p: (
+            lpj(
+                GrantFactory(program=p, disbursed=True),
+                AccountabilityReport.Status.SUBMITTED,
+            ).grant
+        ),
+        Status.CLOSED,
+        roles.VERIFIKATOR,
+        GrantError,
+        MSG_LPJ_NOT_ACCEPTED,
+    ),
+    "closed-with-an-lpj-sent-back": (
+        lambda p: (
+            lpj(
+                GrantFactory(program=p, disbursed=True),
+                AccountabilityReport.Status.NEEDS_REVISION,
+            ).grant
+        ),
+        Status.CLOSED,
+        roles.VERIFIKATOR,
+        GrantError,
+        MSG_LPJ_NOT_ACCEPTED,
+    ),
+    "refund-due-without-lpj": (
+        lambda p: GrantFactory(program=p, disbursed=True),
+        Status.REFUND_DUE,
+        roles.VERIFIKATOR,
+        GrantError,
+        MSG_LPJ_NOT_ACCEPTED,
+    ),
+    "closed-without-the-refund": (
+        lambda p: (
+            lpj(
+                GrantFactory(program=p, status=Status.REFUND_DUE, decreed=True),
+                AccountabilityReport.Status.ACCEPTED,
+                amount_spent=8_000_000,
+                refund_amount=2_000_000,
+            ).grant
+        ),
+        Status.CLOSED,
+        roles.BENDAHARA,
+        GrantError,
+        MSG_REFUND_NOT_RECORDED,
+    ),
+    "back-to-proposed-after-a-payment": (
+        lambda p: paid(GrantFactory(program=p, approved=True), 4_000_000),
+        Status.PROPOSED,
+        roles.OPERATOR,
+        GrantError,
+        MSG_REVISION_AFTER_PAYMENT,
+    ),
+    "returned-without-a-reason": (
+        lambda p: GrantFactory(program=p),
+        Status.NEEDS_REVISION,
+        roles.VERIFIKATOR,
+        GrantError,
+        MSG_REASON_REQUIRED,
+    ),
+    "rejected-without-a-reason": (
+        lambda p: GrantFactory(program=p),
+        Status.REJECTED,
+        roles.VERIFIKATOR,
+        GrantError,
+        MSG_REASON_REQUIRED,
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", TARGET_RULES)
+def test_transition_grant_refuses_a_target_whose_rule_is_not_met(program, rule):
+    make, to, role, error, message = TARGET_RULES[rule]
+    grant = make(program)
+    before = snapshot(grant)
+    lpj_before = list(AccountabilityReport.objects.values())
+
+    with pytest.raises(error, match=exactly(message)):
+        transition_grant(grant, to=to, by=UserFactory(role=role))
+
+    assert snapshot(grant) == before
+    assert list(AccountabilityReport.objects.values()) == lpj_before
 
 
 # LPJ and refunds ------------------------------------------------------------------
@@ -1446,6 +1679,16 @@ def test_each_step_of_the_workflow_writes_exactly_one_event(
         ),
         (lambda: approve(grant, by=head), head, Status.APPROVED),
         (
+            lambda: record_nphd(
+                grant,
+                by=operator,
+                number="NPHD/DINSOS/7/2024",
+                date=datetime.date(2024, 5, 20),
+            ),
+            operator,
+            Status.APPROVED,
+        ),
+        (
             lambda: record_disbursement(
                 grant,
                 by=treasurer,
@@ -1491,6 +1734,13 @@ def test_each_step_of_the_workflow_writes_exactly_one_event(
         previous = status
 
     assert grant.events.count() == len(steps) + 1
+    kinds = list(grant.events.order_by("pk").values_list("kind", flat=True))
+    assert (
+        kinds
+        == [GrantEvent.Kind.STATUS] * 5
+        + [GrantEvent.Kind.NPHD]
+        + [GrantEvent.Kind.STATUS] * 3
+    )
     assert Disbursement.objects.filter(grant=grant).count() == 1
 
 
