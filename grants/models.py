@@ -620,6 +620,11 @@ class AccountabilityReport(TimeStampedModel):
     def __str__(self) -> str:
         return _("LPJ %(grant)s") % {"grant": self.grant}
 
+    @property
+    def version(self) -> str:
+        """Changes whenever the report is saved: what a reviewer's form carries."""
+        return self.updated_at.isoformat() if self.updated_at else ""
+
     def clean(self):
         super().clean()
         if self.grant_id and self.amount_spent + self.refund_amount > self.grant.amount:

@@ -84,13 +84,20 @@ def review_lpj(
     accept: bool,
     note: str = "",
     expected_status: str | None = None,
+    expected_version: str | None = None,
 ) -> AccountabilityReport:
-    """Accept an LPJ (closing the grant, or asking for the refund) or send it back."""
+    """Accept an LPJ (closing the grant, or asking for the refund) or send it back.
+
+    `expected_version` is the `version` of the report the reviewer read: a
+    report corrected since is not accepted unseen.
+    """
     require_role(by, "review_lpj")
     # The grant first, then its LPJ: the order every service takes them in.
     grant = lock_grant(report.grant)
     report = AccountabilityReport.objects.select_for_update().get(pk=report.pk)
-    if expected_status is not None and report.status != expected_status:
+    if (expected_status is not None and report.status != expected_status) or (
+        expected_version is not None and report.version != expected_version
+    ):
         raise StaleGrant(_(MSG_LPJ_STALE))
     if report.status == LpjStatus.ACCEPTED:
         raise GrantError(_(MSG_LPJ_NOT_PENDING))

@@ -61,13 +61,18 @@ from .errors import (
 
 Status = Grant.Status
 
-# Going back before verification forgets who verified and approved.
-UNVERIFIED = {
+# A grant back before verification (returned, resubmitted, revised) keeps
+# nothing of the checks it had: they are done again on what it is now.
+UNCHECKED = {
     "checklist_results": {},
     "verified_by": None,
     "verified_at": None,
     "approved_by": None,
     "approved_at": None,
+    "decree_number": "",
+    "decree_date": None,
+    "nphd_number": "",
+    "nphd_date": None,
 }
 
 
@@ -167,6 +172,11 @@ def transition_grant(
     require_role(by, step)
     refuse_duty_conflict(grant, by, step)
     changes = dict(changes or {})
+    if to in (Status.PROPOSED, Status.NEEDS_REVISION):
+        changes |= UNCHECKED
+    if to == Status.PROPOSED:
+        # Whoever puts a proposal (back) in the queue answers for its content.
+        changes["content_changed_by"] = by
     for name, value in changes.items():
         setattr(grant, name, value)
     _check_entering(grant, to, note)
@@ -330,7 +340,6 @@ def return_grant(
         by=by,
         note=note,
         expected_status=expected_status,
-        changes=UNVERIFIED,
     )
 
 
@@ -359,7 +368,7 @@ def resubmit_grant(
     expected_status: str | None = None,
 ) -> Grant:
     """Put a revised proposal back in the verification queue; its author may not check it."""
-    changes: dict[str, Any] = {"content_changed_by": by}
+    changes: dict[str, Any] = {}
     if amount is not None:
         if amount <= 0:
             raise NotEligible(_(MSG_AMOUNT_POSITIVE))
@@ -419,16 +428,7 @@ def revise_grant(
         by=by,
         note=record,
         expected_status=current.status,
-        changes={
-            **UNVERIFIED,
-            "amount": amount,
-            "purpose": purpose,
-            "content_changed_by": by,
-            "decree_number": "",
-            "decree_date": None,
-            "nphd_number": "",
-            "nphd_date": None,
-        },
+        changes={"amount": amount, "purpose": purpose},
     )
 
 

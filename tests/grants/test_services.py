@@ -1757,3 +1757,69 @@ def test_an_lpj_that_leaves_money_unaccounted_for_cannot_be_accepted(
     assert report.status == AccountabilityReport.Status.SUBMITTED
     assert disbursed.status == Status.DISBURSED
     assert MSG_LPJ_INCOMPLETE.startswith("LPJ harus")
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "who"),
+    [
+        (Status.APPROVED, Status.PROPOSED, "operator"),
+        (Status.VERIFIED, Status.NEEDS_REVISION, "verifier"),
+        (Status.NEEDS_REVISION, Status.PROPOSED, "operator"),
+    ],
+)
+def test_a_grant_sent_back_before_verification_keeps_none_of_its_checks(
+    program, request, start, to, who
+):
+    # Called directly, without the step services: the function itself clears.
+    grant = GrantFactory(
+        program=program,
+        status=start,
+        account_verified=True,
+        decreed=start == Status.APPROVED,
+        checklist_results={"Proposal": {"ok": True, "note": ""}},
+        verified_by=UserFactory(),
+        approved_by=UserFactory() if start == Status.APPROVED else None,
+    )
+    actor = request.getfixturevalue(who)
+
+    transition_grant(
+        grant, to=to, by=actor, note="Nilai diubah.", changes={"amount": 7_000_000}
+    )
+
+    grant.refresh_from_db()
+    assert grant.status == to
+    assert (grant.verified_by, grant.approved_by, grant.checklist_results) == (
+        None,
+        None,
+        {},
+    )
+    assert (grant.decree_number, grant.decree_date) == ("", None)
+    assert (grant.nphd_number, grant.nphd_date) == ("", None)
+    if to == Status.PROPOSED:
+        assert grant.content_changed_by == actor
+
+
+def test_a_reviewer_who_read_an_earlier_version_of_the_lpj_cannot_accept_it(
+    disbursed, operator, verifier
+):
+    report = hand_in(disbursed, operator, amount_spent=6_000_000, refund_amount=0)
+    read = report.version
+    review_lpj(report, by=verifier, accept=False, note="Kuitansi kurang.")
+    hand_in(disbursed, operator, amount_spent=10_000_000)
+    other_verifier = UserFactory(role=roles.VERIFIKATOR)
+
+    # Still "submitted", as on the screen, but not the report that was read.
+    with pytest.raises(StaleGrant):
+        review_lpj(
+            report,
+            by=other_verifier,
+            accept=True,
+            expected_status=AccountabilityReport.Status.SUBMITTED,
+            expected_version=read,
+        )
+
+    report.refresh_from_db()
+    assert report.status == AccountabilityReport.Status.SUBMITTED
+    assert Grant.objects.get(pk=disbursed.pk).status == Status.DISBURSED
+    review_lpj(report, by=other_verifier, accept=True, expected_version=report.version)
+    assert Grant.objects.get(pk=disbursed.pk).status == Status.CLOSED
