@@ -7,7 +7,6 @@ service, `transition_grant` itself, or the list of actions the page offers.
 """
 
 import datetime
-import re
 from collections.abc import Callable
 
 import pytest
@@ -50,6 +49,7 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
 )
+from tests.grants.helpers import exactly, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -57,21 +57,6 @@ Status = Grant.Status
 TODAY = datetime.date(2024, 4, 1)
 DECREE_DATE = datetime.date(2024, 5, 2)
 PAID_ON = datetime.date(2024, 6, 1)
-
-
-def exactly(message: str) -> str:
-    return f"^{re.escape(message)}$"
-
-
-def snapshot(grant: Grant) -> dict:
-    """Everything a refused step must leave as it was."""
-    grant.refresh_from_db()
-    fields = {f.attname: getattr(grant, f.attname) for f in Grant._meta.concrete_fields}
-    return {
-        **fields,
-        "events": list(grant.events.values_list("pk", flat=True)),
-        "disbursements": list(grant.disbursements.values_list("pk", flat=True)),
-    }
 
 
 def user_with(*role_names: str, **fields):

@@ -2,7 +2,6 @@
 administrator's historical import (DESIGN.md, "Separation of duties")."""
 
 import datetime
-import re
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -23,14 +22,11 @@ from grants.services import (
     write_historical_grants,
 )
 from tests.factories import InstitutionFactory, ProgramFactory, UserFactory
+from tests.grants.helpers import exactly
 
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2025, 3, 1)
-
-
-def exactly(message: str) -> str:
-    return f"^{re.escape(message)}$"
 
 
 def importer():

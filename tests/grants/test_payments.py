@@ -3,7 +3,6 @@ duties"): the prerequisites of payment, the hold after a change of the
 institution's bank details and its confirmation, and the NPHD of a hibah."""
 
 import datetime
-import re
 
 import pytest
 from django.contrib.auth.models import Group
@@ -45,6 +44,7 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
 )
+from tests.grants.helpers import exactly, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -52,21 +52,6 @@ Status = Grant.Status
 YEAR = 2024
 DECREE_DATE = datetime.date(YEAR, 3, 1)  # what the factory's `decreed` trait sets
 PAID_ON = datetime.date(YEAR, 6, 1)
-
-
-def exactly(message: str) -> str:
-    return f"^{re.escape(message)}$"
-
-
-def snapshot(grant: Grant) -> dict:
-    """Everything a refused action must leave as it was."""
-    grant.refresh_from_db()
-    fields = {f.attname: getattr(grant, f.attname) for f in Grant._meta.concrete_fields}
-    return {
-        **fields,
-        "events": list(grant.events.values_list("pk", flat=True)),
-        "disbursements": list(grant.disbursements.values_list("pk", flat=True)),
-    }
 
 
 @pytest.fixture
@@ -77,21 +62,6 @@ def program():
 @pytest.fixture
 def bansos():
     return ProgramFactory(year=YEAR, spending_type="bansos")
-
-
-@pytest.fixture
-def operator():
-    return UserFactory(role=roles.OPERATOR)
-
-
-@pytest.fixture
-def verifier():
-    return UserFactory(role=roles.VERIFIKATOR)
-
-
-@pytest.fixture
-def treasurer():
-    return UserFactory(role=roles.BENDAHARA)
 
 
 @pytest.fixture

@@ -57,6 +57,7 @@ from tests.factories import (
     UserFactory,
     this_year,
 )
+from tests.grants.helpers import exactly, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -64,28 +65,8 @@ Status = Grant.Status
 TODAY = datetime.date(2024, 4, 1)
 
 
-def exactly(message: str) -> str:
-    return f"^{re.escape(message)}$"
-
-
 def stored(program: Program) -> dict:
     return Program.objects.filter(pk=program.pk).values().get()
-
-
-def snapshot(grant: Grant) -> dict:
-    grant.refresh_from_db()
-    fields = {f.attname: getattr(grant, f.attname) for f in Grant._meta.concrete_fields}
-    return {**fields, "events": list(grant.events.values_list("pk", flat=True))}
-
-
-@pytest.fixture
-def head():
-    return UserFactory(role=roles.PIMPINAN)
-
-
-@pytest.fixture
-def operator():
-    return UserFactory(role=roles.OPERATOR)
 
 
 @pytest.fixture

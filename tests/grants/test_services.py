@@ -70,27 +70,13 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
 )
+from tests.grants.helpers import exactly, snapshot
 
 pytestmark = pytest.mark.django_db
 
 Status = Grant.Status
 TODAY = datetime.date(2024, 4, 1)
 DECREE_DATE = datetime.date(2024, 5, 2)
-
-
-def exactly(message: str) -> str:
-    return f"^{re.escape(message)}$"
-
-
-def snapshot(grant: Grant) -> dict:
-    """Everything a refused action must leave as it was."""
-    grant.refresh_from_db()
-    fields = {f.attname: getattr(grant, f.attname) for f in Grant._meta.concrete_fields}
-    return {
-        **fields,
-        "events": list(grant.events.values_list("pk", flat=True)),
-        "disbursements": list(grant.disbursements.values_list("pk", flat=True)),
-    }
 
 
 def only_event(grant: Grant, since: int = 0) -> GrantEvent:
@@ -102,31 +88,6 @@ def only_event(grant: Grant, since: int = 0) -> GrantEvent:
 
 def all_ok(grant: Grant) -> dict[str, dict]:
     return {item: {"ok": True} for item in grant.program.checklist}
-
-
-@pytest.fixture
-def operator():
-    return UserFactory(role=roles.OPERATOR)
-
-
-@pytest.fixture
-def verifier():
-    return UserFactory(role=roles.VERIFIKATOR)
-
-
-@pytest.fixture
-def head():
-    return UserFactory(role=roles.PIMPINAN)
-
-
-@pytest.fixture
-def treasurer():
-    return UserFactory(role=roles.BENDAHARA)
-
-
-@pytest.fixture
-def observer():
-    return UserFactory(role=roles.PENGAMAT)
 
 
 @pytest.fixture
