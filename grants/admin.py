@@ -71,7 +71,9 @@ class ProgramAdminForm(forms.ModelForm):
     def clean_budget_ceiling(self):
         ceiling = self.cleaned_data["budget_ceiling"]
         if self.instance.pk:
-            committed = self.instance.committed_total()
+            # Not instance.committed_total(): the changelist's annotation of the
+            # same name hides that method on the admin's rows.
+            committed = Grant.objects.filter(program=self.instance).committed_total()
             if ceiling < committed:
                 raise forms.ValidationError(ceiling_error(ceiling, committed))
         return ceiling

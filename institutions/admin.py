@@ -303,9 +303,6 @@ class InstitutionAdmin(ImportExportModelAdmin):
     def district(self, obj: Institution) -> str:
         return obj.village.district.name
 
-    @admin.display(
-        description=_("kabupaten/kota"), ordering="village__district__regency"
-    )
     @admin.display(description=_("riwayat identitas dan rekening"))
     def identity_history(self, obj: Institution) -> str:
         changes = obj.identity_changes.select_related("changed_by") if obj.pk else []
@@ -327,6 +324,9 @@ class InstitutionAdmin(ImportExportModelAdmin):
             or "-"
         )
 
+    @admin.display(
+        description=_("kabupaten/kota"), ordering="village__district__regency"
+    )
     def regency(self, obj: Institution) -> str:
         return obj.village.district.regency.name
 

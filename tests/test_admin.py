@@ -1,24 +1,29 @@
 import csv
 import datetime
 import io
+import json
 
 import pytest
 import tablib
 from django.contrib import admin
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from import_export.forms import SelectableFieldsExportForm
 
-from grants.models import AccountabilityReport, Grant, GrantEvent
+from grants.models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
 from grants.resources import GrantResource
+from grants.services import ceiling_error
 from institutions.importing.resources import ListCSV
 from institutions.models import (
     BeneficiaryEnrollment,
     Institution,
+    InstitutionChange,
     Regency,
     StaffProfile,
 )
 from institutions.resources import InstitutionResource
+from institutions.services import save_institution
 from tests.factories import (
     BeneficiaryFactory,
     DisbursementFactory,
@@ -28,8 +33,10 @@ from tests.factories import (
     InstitutionFactory,
     ParticipantFactory,
     ProgramFactory,
+    RegencyFactory,
     SpeakerFactory,
     TrainingEventFactory,
+    UserFactory,
     VillageFactory,
 )
 
@@ -44,6 +51,7 @@ OUR_MODELS = {
     "institutions.District",
     "institutions.Village",
     "institutions.Institution",
+    "institutions.InstitutionChange",
     "institutions.Beneficiary",
     "institutions.BeneficiaryEnrollment",
     "institutions.TrainingEvent",
@@ -103,6 +111,8 @@ def one_of_each(admin_user):
     profile = StaffProfile.objects.create(user=admin_user)
     profile.regencies.add(village.district.regency)
     ImportBatchFactory(created_by=admin_user)
+    institution.account_number = "7770001112"
+    save_institution(institution, by=admin_user, source=InstitutionChange.Source.ADMIN)
     return grant
 
 
@@ -281,19 +291,30 @@ def change_form_data(response) -> dict:
     return data
 
 
+def grant_state(grant: Grant) -> dict:
+    grant.refresh_from_db()
+    return {
+        field.name: getattr(grant, field.name)
+        for field in Grant._meta.fields
+        if field.name != "updated_at"
+    } | {"events": grant.events.count(), "disbursements": grant.disbursements.count()}
+
+
 def test_grant_status_is_read_only_in_the_change_form(admin_client, admin_user):
     grant = GrantFactory(proposed_by=admin_user)
     url = admin_url(Grant, "change", grant.pk)
     response = admin_client.get(url)
+    assert response.status_code == 200
     assert "status" not in response.context["adminform"].form.fields
     assert "proposed_by" not in response.context["adminform"].form.fields
+    assert 'name="_save"' not in response.text
+    before = grant_state(grant)
     data = change_form_data(response)
     data.update(status=Grant.Status.CLOSED, purpose="Pengadaan tenda")
     response = admin_client.post(url, data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    grant.refresh_from_db()
-    assert grant.status == Grant.Status.PROPOSED
-    assert grant.purpose == "Pengadaan tenda"
+    # The grant changes only through the workflow: its page in the admin saves nothing.
+    assert response.status_code == 403
+    assert grant_state(grant) == before
 
 
 def test_an_approved_grants_amount_cannot_be_changed_in_the_admin(admin_client):
@@ -302,12 +323,14 @@ def test_an_approved_grants_amount_cannot_be_changed_in_the_admin(admin_client):
     response = admin_client.get(url)
     assert "amount" not in response.context["adminform"].form.fields
     assert "Rp10.000.000" in response.text
+    before = grant_state(grant)
     data = change_form_data(response)
     data.update(amount="99.000.000", nphd_number="NPHD/7/2024")
     response = admin_client.post(url, data)
-    assert response.status_code == 302
-    grant.refresh_from_db()
-    assert (grant.amount, grant.nphd_number) == (10_000_000, "NPHD/7/2024")
+    # The amount changes by revision, the NPHD on the grant page.
+    assert response.status_code == 403
+    assert grant_state(grant) == before
+    assert (grant.amount, grant.nphd_number) == (10_000_000, "NPHD/UJI/1")
 
 
 def test_adding_a_grant_in_the_admin_proposes_it(admin_client, admin_user):
@@ -362,6 +385,192 @@ def test_grant_page_shows_its_events_and_disbursements(admin_client, admin_user)
     response = admin_client.get(admin_url(Grant, "change", disbursement.grant.pk))
     assert "TRF-4455" in response.text
     assert "Usulan baru" in response.text
+
+
+def test_a_disbursement_on_record_is_never_added_changed_or_deleted_here(
+    admin_client,
+):
+    disbursement = DisbursementFactory(transfer_reference="TRF-0001")
+    url = admin_url(Disbursement, "change", disbursement.pk)
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert 'name="_save"' not in response.text
+    assert admin_client.get(admin_url(Disbursement, "add")).status_code == 403
+    response = admin_client.post(
+        url, {"amount": "1", "paid_on": "01/01/2000", "transfer_reference": "X"}
+    )
+    assert response.status_code == 403
+    assert (
+        admin_client.get(admin_url(Disbursement, "delete", disbursement.pk)).status_code
+        == 403
+    )
+    changed = Disbursement.objects.get(pk=disbursement.pk)
+    assert (changed.amount, changed.paid_on, changed.transfer_reference) == (
+        disbursement.amount,
+        disbursement.paid_on,
+        "TRF-0001",
+    )
+
+
+# Programmes: province-wide, never below what they commit ----------------------
+
+
+def program_form(program: Program, **changes) -> dict:
+    """What a browser posts from the programme's admin page."""
+    data = {
+        "year": str(program.year),
+        "name": program.name,
+        "spending_type": program.spending_type,
+        "budget_ceiling": str(program.budget_ceiling),
+        "covers_wksbm": "on",
+        "covers_karang_taruna": "on",
+        "covers_lksa": "on",
+        "decree_number": program.decree_number,
+        "decree_date": "",
+        "lpj_due_date": program.lpj_due_date.strftime("%d/%m/%Y"),
+        "checklist": json.dumps(program.checklist),
+    }
+    return data | changes
+
+
+@pytest.fixture
+def staff_pimpinan(db):
+    return UserFactory(username="pimpinan_staf", role="Pimpinan", is_staff=True)
+
+
+def test_a_regency_limited_pimpinan_only_reads_programmes_in_the_admin(
+    client, staff_pimpinan
+):
+    StaffProfile.objects.create(user=staff_pimpinan).regencies.add(RegencyFactory())
+    program = ProgramFactory(budget_ceiling=500_000_000)
+    client.force_login(staff_pimpinan)
+    url = admin_url(Program, "change", program.pk)
+
+    assert client.get(admin_url(Program, "changelist")).status_code == 200
+    assert client.get(admin_url(Program, "add")).status_code == 403
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.text
+    response = client.post(url, program_form(program, budget_ceiling="900.000.000"))
+
+    assert response.status_code == 403
+    program.refresh_from_db()
+    assert program.budget_ceiling == 500_000_000
+    assert not LogEntry.objects.filter(object_id=str(program.pk)).exists()
+
+
+def test_a_province_wide_pimpinan_changes_a_programme_in_the_admin(
+    client, staff_pimpinan
+):
+    program = ProgramFactory(budget_ceiling=500_000_000)
+    client.force_login(staff_pimpinan)
+
+    response = client.post(
+        admin_url(Program, "change", program.pk),
+        program_form(program, budget_ceiling="Rp900.000.000"),
+    )
+
+    assert response.status_code == 302
+    program.refresh_from_db()
+    assert program.budget_ceiling == 900_000_000
+    entry = LogEntry.objects.get(object_id=str(program.pk))
+    assert (entry.user, entry.action_flag) == (staff_pimpinan, CHANGE)
+
+
+def test_the_admin_refuses_a_ceiling_below_what_the_programme_committed(
+    admin_client,
+):
+    program = ProgramFactory(budget_ceiling=100_000_000)
+    GrantFactory(program=program, approved=True, amount=20_000_000)
+    GrantFactory(program=program, amount=50_000_000)  # proposed: not committed
+
+    response = admin_client.post(
+        admin_url(Program, "change", program.pk),
+        program_form(program, budget_ceiling="15.000.000"),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["budget_ceiling"] == [
+        ceiling_error(15_000_000, 20_000_000)
+    ]
+    assert "Rp15.000.000" in ceiling_error(15_000_000, 20_000_000)
+    assert "Rp20.000.000" in ceiling_error(15_000_000, 20_000_000)
+    program.refresh_from_db()
+    assert program.budget_ceiling == 100_000_000
+
+
+# Institutions: identity and bank history ------------------------------------------
+
+
+def test_the_identity_history_is_listed_and_read_only(admin_client, admin_user):
+    institution = InstitutionFactory(npwp="012345678901000")
+    institution.npwp = "098765432109000"
+    [change] = save_institution(institution, by=admin_user)
+    url = admin_url(InstitutionChange, "change", change.pk)
+
+    listing = admin_client.get(admin_url(InstitutionChange, "changelist"))
+    assert listing.status_code == 200
+    assert "098765432109000" in listing.text
+    assert "delete_selected" not in listing.text
+    assert admin_client.get(admin_url(InstitutionChange, "add")).status_code == 403
+    assert admin_client.get(url).status_code == 200
+    assert admin_client.post(url, {"new_value": "palsu"}).status_code == 403
+    assert (
+        admin_client.get(admin_url(InstitutionChange, "delete", change.pk)).status_code
+        == 403
+    )
+    change = InstitutionChange.objects.get(pk=change.pk)
+    assert (change.old_value, change.new_value) == (
+        "012345678901000",
+        "098765432109000",
+    )
+
+
+def test_changing_an_account_in_the_admin_keeps_the_old_one_and_holds_payment(
+    admin_client, admin_user
+):
+    grant = GrantFactory(approved=True)
+    institution = grant.institution
+    old_number = institution.account_number
+    url = admin_url(Institution, "change", institution.pk)
+    data = change_form_data(admin_client.get(url))
+    data.update(account_number="7770001112", account_holder="Bendahara Lembaga")
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    rows = InstitutionChange.objects.filter(institution=institution)
+    assert set(
+        rows.values_list("field", "old_value", "new_value", "source", "changed_by")
+    ) == {
+        (
+            "account_number",
+            old_number,
+            "7770001112",
+            InstitutionChange.Source.ADMIN,
+            admin_user.pk,
+        ),
+        (
+            "account_holder",
+            institution.name,
+            "Bendahara Lembaga",
+            InstitutionChange.Source.ADMIN,
+            admin_user.pk,
+        ),
+    }
+    grant.refresh_from_db()
+    assert grant.bank_change_pending
+    assert grant.events.get().kind == GrantEvent.Kind.BANK_CHANGED
+    page = admin_client.get(url).text
+    assert "<label>Riwayat identitas dan rekening:</label>" in page
+    assert f"{old_number} &rarr; 7770001112" in page
+
+
+def test_the_institution_list_shows_a_sortable_regency_column(admin_client):
+    InstitutionFactory()
+    response = admin_client.get(admin_url(Institution, "changelist"))
+    header = response.text.split('class="sortable column-regency', 1)[1]
+    assert "Kabupaten/kota</a>" in header.split("</th>", 1)[0]
 
 
 # Institutions: the admin form reports a duplicate ----------------------------
@@ -485,14 +694,14 @@ def test_admin_import_of_institutions_dry_runs_then_creates(admin_client, admin_
 
 
 def test_admin_import_of_grants_proposes_them_on_confirm(admin_client, admin_user):
-    program, institution = ProgramFactory(year=2024), InstitutionFactory()
+    program, institution = ProgramFactory(), InstitutionFactory()
     response = post_import(
         admin_client,
         Grant,
         "usulan.csv",
         "tahun,program,jenis_lembaga,nama_lembaga,kode_desa,nilai_bantuan\n"
-        f"2024,{program.name},WKSBM,{institution.name},{institution.village.code},"
-        '"Rp 12.500.000"\n',
+        f"{program.year},{program.name},WKSBM,{institution.name},"
+        f'{institution.village.code},"Rp 12.500.000"\n',
     )
     assert response.status_code == 200
     assert "confirm_form" in response.context, response.context["result"].invalid_rows
@@ -505,7 +714,7 @@ def test_admin_import_of_grants_proposes_them_on_confirm(admin_client, admin_use
     assert response.status_code == 302
     grant = Grant.objects.get()
     assert (grant.amount, grant.status) == (12_500_000, Grant.Status.PROPOSED)
-    assert grant.proposed_by == admin_user
+    assert (grant.proposed_by, grant.content_changed_by) == (admin_user, admin_user)
     assert grant.events.get().actor == admin_user
 
 

@@ -90,6 +90,10 @@ class ProgramFormMixin(StaffPermissionMixin):
         )
 
     def form_valid(self, form):
+        if form.instance.pk and not form.has_changed():
+            # Nothing to save: save_program would write an empty history row.
+            messages.success(self.request, self.success_message)
+            return redirect(reverse("grants:program_detail", args=[form.instance.pk]))
         try:
             self.object = services.save_program(
                 form.instance,

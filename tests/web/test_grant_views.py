@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from grants.models import Grant, GrantEvent
 from grants.money import rupiah
@@ -39,7 +40,11 @@ from tests.web.pages import field_error, messages_shown, page
 pytestmark = pytest.mark.django_db
 
 Status = Grant.Status
-YEAR = datetime.date.today().year
+TODAY = timezone.localdate()
+YEAR = TODAY.year
+# Decreed on New Year's day of the programme year, so a payment dated today is
+# never before the decree nor in the future.
+DECREE_DATE = datetime.date(YEAR, 1, 1)
 REQUIRED = "Bidang ini tidak boleh kosong."
 CHECK_INPUT = "Periksa kembali isian yang ditandai."
 AMOUNT_INVALID = (
@@ -94,8 +99,8 @@ def verify_data(status: str = "proposed", **extra) -> dict:
 def approve_data(status: str = "verified", **extra) -> dict:
     return {
         "approve-expected_status": status,
-        "approve-decree_number": "188.44/KEP/210/2024",
-        "approve-decree_date": "13/02/2024",
+        "approve-decree_number": f"188.44/KEP/210/{YEAR}",
+        "approve-decree_date": DECREE_DATE.strftime("%d/%m/%Y"),
         **extra,
     }
 
@@ -103,7 +108,7 @@ def approve_data(status: str = "verified", **extra) -> dict:
 def disburse_data(amount: str, reference: str = "TRF-0001", **extra) -> dict:
     return {
         "disburse-expected_status": "approved",
-        "disburse-paid_on": "03/06/2024",
+        "disburse-paid_on": TODAY.strftime("%d/%m/%Y"),
         "disburse-amount": amount,
         "disburse-transfer_reference": reference,
         **extra,
@@ -158,6 +163,20 @@ def institution(regions):
     return InstitutionFactory(name="Majelis Taklim Al Ikhlas", village=village())
 
 
+def paid_ready(grant: Grant) -> dict:
+    """What a payment needs on record: the decree, the NPHD, the verified account."""
+    institution = grant.institution
+    return {
+        "decree_number": "SK/1",
+        "decree_date": DECREE_DATE,
+        "nphd_number": "NPHD/1",
+        "nphd_date": DECREE_DATE,
+        "verified_bank_name": institution.bank_name,
+        "verified_account_number": institution.account_number,
+        "verified_account_holder": institution.account_holder,
+    }
+
+
 @pytest.fixture
 def grant(program, institution, users):
     return GrantFactory(
@@ -204,6 +223,14 @@ def test_a_grant_goes_from_proposal_to_disbursement_through_four_people(
     assert (
         client.post(f"/bantuan/{grant.pk}/approve/", approve_data()).status_code == 302
     )
+    # A hibah is paid only on its signed agreement, recorded by the operator.
+    client = as_user("operator")
+    nphd = {
+        "nphd-expected_status": "approved",
+        "nphd-number": f"NPHD/17/{YEAR}",
+        "nphd-date": DECREE_DATE.strftime("%d/%m/%Y"),
+    }
+    assert client.post(f"/bantuan/{grant.pk}/nphd/", nphd).status_code == 302
     client = as_user("bendahara")
     response = client.post(
         f"/bantuan/{grant.pk}/disburse/", disburse_data("10.000.000")
@@ -212,27 +239,29 @@ def test_a_grant_goes_from_proposal_to_disbursement_through_four_people(
 
     grant.refresh_from_db()
     assert grant.status == Status.DISBURSED
-    assert grant.decree_number == "188.44/KEP/210/2024"
-    assert grant.decree_date == datetime.date(2024, 2, 13)
+    assert grant.decree_number == f"188.44/KEP/210/{YEAR}"
+    assert grant.decree_date == DECREE_DATE
+    assert (grant.nphd_number, grant.nphd_date) == (f"NPHD/17/{YEAR}", DECREE_DATE)
     assert grant.checklist_results == {
         "Proposal": {"ok": True, "note": ""},
         "KTP ketua": {"ok": True, "note": ""},
     }
     disbursement = grant.disbursements.get()
     assert (disbursement.paid_on, disbursement.amount, disbursement.recorded_by) == (
-        datetime.date(2024, 6, 3),
+        TODAY,
         10_000_000,
         users["bendahara"],
     )
     assert list(
         grant.events.order_by("pk").values_list(
-            "from_status", "to_status", "actor__username"
+            "kind", "from_status", "to_status", "actor__username"
         )
     ) == [
-        ("", "proposed", "operator"),
-        ("proposed", "verified", "verifikator"),
-        ("verified", "approved", "pimpinan"),
-        ("approved", "disbursed", "bendahara"),
+        ("status", "", "proposed", "operator"),
+        ("status", "proposed", "verified", "verifikator"),
+        ("status", "verified", "approved", "pimpinan"),
+        ("nphd", "approved", "approved", "operator"),
+        ("status", "approved", "disbursed", "bendahara"),
     ]
     timeline = page(client.get(f"/bantuan/{grant.pk}/")).split('id="timeline"')[1]
     for name in ("Rahmawati", "Yusuf", "Hamzah", "Sri"):
@@ -392,9 +421,9 @@ def test_a_proposal_without_warnings_needs_no_confirmation(
     ("who", "status", "offered"),
     [
         ("verifikator", Status.PROPOSED, {"verify", "return", "reject"}),
-        ("pimpinan", Status.PROPOSED, {"reject"}),
+        ("pimpinan", Status.PROPOSED, {"return", "reject"}),
         ("pimpinan", Status.VERIFIED, {"approve", "return", "reject"}),
-        ("verifikator", Status.VERIFIED, {"reject"}),
+        ("verifikator", Status.VERIFIED, {"return", "reject"}),
         ("bendahara", Status.APPROVED, {"disburse"}),
         ("verifikator", Status.APPROVED, set()),
         ("operator", Status.NEEDS_REVISION, {"resubmit"}),
@@ -406,7 +435,8 @@ def test_a_proposal_without_warnings_needs_no_confirmation(
 def test_the_grant_page_offers_only_the_actions_the_user_may_take_now(
     as_user, grant, who, status, offered
 ):
-    Grant.objects.filter(pk=grant.pk).update(status=status, decree_number="SK/1")
+    # Everything a payment needs is on record, so only role and status decide.
+    Grant.objects.filter(pk=grant.pk).update(status=status, **paid_ready(grant))
 
     response = as_user(who).get(f"/bantuan/{grant.pk}/")
 
@@ -427,7 +457,9 @@ def test_a_proposer_who_also_verifies_is_not_offered_their_own_proposal(
     response = as_user("operator").get(f"/bantuan/{grant.pk}/")
 
     assert action_forms(response) == set()
-    assert "Anda mengusulkan bantuan ini" in page(response)
+    blocked = page(response).split('id="blocked-actions"', 1)[1]
+    for label in ("Verifikasi", "Kembalikan untuk perbaikan", "Tolak usulan"):
+        assert f"<strong>{label}</strong>: {MSG_OWN_PROPOSAL}" in blocked
     other = GrantFactory(
         program=grant.program,
         institution__village=village(),
@@ -566,7 +598,7 @@ def test_an_unknown_action_is_not_found(as_user, grant):
 
 @pytest.mark.parametrize(
     ("date", "stored"),
-    [("13/02/2024", datetime.date(2024, 2, 13)), ("02/13/2024", None)],
+    [(f"13/02/{YEAR}", datetime.date(YEAR, 2, 13)), (f"02/13/{YEAR}", None)],
 )
 def test_the_decree_date_is_read_day_first(as_user, grant, date, stored):
     Grant.objects.filter(pk=grant.pk).update(status=Status.VERIFIED)
@@ -586,9 +618,7 @@ def test_the_decree_date_is_read_day_first(as_user, grant, date, stored):
 @pytest.fixture
 def approved(grant):
     Grant.objects.filter(pk=grant.pk).update(
-        status=Status.APPROVED,
-        decree_number="SK/1",
-        decree_date=datetime.date(2024, 3, 1),
+        status=Status.APPROVED, **paid_ready(grant)
     )
     grant.refresh_from_db()
     return grant
@@ -818,8 +848,8 @@ def test_bulk_approval_stops_at_the_ceiling_grant_by_grant(as_user, program):
         {
             "action": "approve",
             "grants": [g.pk for g in grants],
-            "decree_number": "188.44/KEP/300/2024",
-            "decree_date": "01/04/2024",
+            "decree_number": f"188.44/KEP/300/{YEAR}",
+            "decree_date": f"01/04/{YEAR}",
         },
     )
 
@@ -828,7 +858,7 @@ def test_bulk_approval_stops_at_the_ceiling_grant_by_grant(as_user, program):
     left = Grant.objects.get(status=Status.VERIFIED)
     assert approved.count() == 2
     assert set(approved.values_list("decree_number", "decree_date")) == {
-        ("188.44/KEP/300/2024", datetime.date(2024, 4, 1))
+        (f"188.44/KEP/300/{YEAR}", datetime.date(YEAR, 4, 1))
     }
     ceiling = MSG_CEILING % {"room": "Rp5.000.000", "amount": "Rp10.000.000"}
     assert f"{left.institution.name}: {ceiling}" in shown
@@ -851,7 +881,7 @@ def test_a_user_without_the_role_cannot_run_a_bulk_action(
             "action": action,
             "grants": [grant.pk],
             "decree_number": "SK/1",
-            "decree_date": "01/04/2024",
+            "decree_date": f"01/04/{YEAR}",
         },
     )
 

@@ -6,6 +6,7 @@ import html
 import re
 
 import pytest
+from django.utils import timezone
 
 from grants.models import AccountabilityReport, Grant, GrantEvent
 from grants.services import (
@@ -13,6 +14,8 @@ from grants.services import (
     MSG_LPJ_EXISTS,
     MSG_LPJ_NOT_DUE,
     MSG_LPJ_NOT_PENDING,
+    MSG_LPJ_RETURNED,
+    MSG_LPJ_STALE,
     MSG_REASON_REQUIRED,
 )
 from institutions.models import Village
@@ -28,7 +31,7 @@ pytestmark = pytest.mark.django_db
 
 Status = Grant.Status
 LpjStatus = AccountabilityReport.Status
-TODAY = datetime.date.today()
+TODAY = timezone.localdate()
 YEAR = TODAY.year
 
 
@@ -66,6 +69,11 @@ def disbursed(village, users):
         amount=10_000_000,
         proposed_by=users["operator"],
     )
+
+
+# A review carries the LPJ status the reviewer saw on the grant page.
+ACCEPT = {"decision": "accept", "expected_status": "submitted"}
+REVISE = {"decision": "revise", "expected_status": "submitted"}
 
 
 def lpj_data(spent="9.500.000", refund="500.000", **extra) -> dict:
@@ -175,11 +183,11 @@ def test_accepting_an_lpj_without_refund_closes_the_grant(
 ):
     report = submitted("0")
     client = as_user("verifikator")
-    assert f'action="/lpj/{disbursed.pk}/periksa/"' in page(
-        client.get(f"/bantuan/{disbursed.pk}/")
-    )
+    detail = page(client.get(f"/bantuan/{disbursed.pk}/"))
+    assert f'action="/lpj/{disbursed.pk}/periksa/"' in detail
+    assert '<input type="hidden" name="expected_status" value="submitted">' in detail
 
-    response = client.post(f"/lpj/{disbursed.pk}/periksa/", {"decision": "accept"})
+    response = client.post(f"/lpj/{disbursed.pk}/periksa/", ACCEPT)
 
     assert response.status_code == 302
     assert "Pemeriksaan LPJ dicatat." in messages_shown(client.get(response.url))
@@ -203,7 +211,7 @@ def test_an_lpj_with_a_refund_waits_for_the_deposit_before_closing(
     as_user, users, disbursed, submitted
 ):
     report = submitted("500.000")
-    as_user("verifikator").post(f"/lpj/{disbursed.pk}/periksa/", {"decision": "accept"})
+    as_user("verifikator").post(f"/lpj/{disbursed.pk}/periksa/", ACCEPT)
     disbursed.refresh_from_db()
     assert disbursed.status == Status.REFUND_DUE
 
@@ -239,7 +247,7 @@ def test_an_lpj_with_a_refund_waits_for_the_deposit_before_closing(
 
 def test_a_refund_needs_its_deposit_reference(as_user, disbursed, submitted):
     submitted("500.000")
-    as_user("verifikator").post(f"/lpj/{disbursed.pk}/periksa/", {"decision": "accept"})
+    as_user("verifikator").post(f"/lpj/{disbursed.pk}/periksa/", ACCEPT)
 
     response = as_user("bendahara").post(
         f"/bantuan/{disbursed.pk}/refund/",
@@ -256,7 +264,7 @@ def test_asking_for_a_revision_needs_a_note(as_user, disbursed, submitted):
     report = submitted("0")
     client = as_user("verifikator")
 
-    response = client.post(f"/lpj/{disbursed.pk}/periksa/", {"decision": "revise"})
+    response = client.post(f"/lpj/{disbursed.pk}/periksa/", REVISE)
 
     assert MSG_REASON_REQUIRED in messages_shown(client.get(response.url))
     report.refresh_from_db()
@@ -264,7 +272,7 @@ def test_asking_for_a_revision_needs_a_note(as_user, disbursed, submitted):
 
     client.post(
         f"/lpj/{disbursed.pk}/periksa/",
-        {"decision": "revise", "note": "Kuitansi belanja tidak lengkap"},
+        {**REVISE, "note": "Kuitansi belanja tidak lengkap"},
     )
 
     report.refresh_from_db()
@@ -278,22 +286,51 @@ def test_asking_for_a_revision_needs_a_note(as_user, disbursed, submitted):
 def test_an_accepted_lpj_cannot_be_reviewed_again(as_user, disbursed, submitted):
     submitted("0")
     client = as_user("verifikator")
-    client.post(f"/lpj/{disbursed.pk}/periksa/", {"decision": "accept"})
+    client.post(f"/lpj/{disbursed.pk}/periksa/", ACCEPT)
 
-    response = client.post(
-        f"/lpj/{disbursed.pk}/periksa/", {"decision": "revise", "note": "Ulang"}
+    # From the page seen before the acceptance, and as if seen after it.
+    stale = client.post(f"/lpj/{disbursed.pk}/periksa/", {**REVISE, "note": "Ulang"})
+    assert MSG_LPJ_STALE in messages_shown(client.get(stale.url))
+    again = client.post(
+        f"/lpj/{disbursed.pk}/periksa/",
+        {**REVISE, "expected_status": "accepted", "note": "Ulang"},
     )
+    assert MSG_LPJ_NOT_PENDING in messages_shown(client.get(again.url))
 
-    assert MSG_LPJ_NOT_PENDING in messages_shown(client.get(response.url))
     assert AccountabilityReport.objects.get().status == LpjStatus.ACCEPTED
     assert disbursed.events.count() == 1
+
+
+def test_an_lpj_sent_back_is_not_reviewed_again_before_its_correction(
+    as_user, disbursed, submitted
+):
+    submitted("0")
+    client = as_user("verifikator")
+    client.post(f"/lpj/{disbursed.pk}/periksa/", {**REVISE, "note": "Kuitansi kurang"})
+    assert f'action="/lpj/{disbursed.pk}/periksa/"' not in page(
+        client.get(f"/bantuan/{disbursed.pk}/")
+    )
+
+    stale = client.post(f"/lpj/{disbursed.pk}/periksa/", ACCEPT)
+    assert MSG_LPJ_STALE in messages_shown(client.get(stale.url))
+    again = client.post(
+        f"/lpj/{disbursed.pk}/periksa/", {**ACCEPT, "expected_status": "needs_revision"}
+    )
+    assert MSG_LPJ_RETURNED in messages_shown(client.get(again.url))
+
+    assert AccountabilityReport.objects.get().status == LpjStatus.NEEDS_REVISION
+    disbursed.refresh_from_db()
+    assert disbursed.status == Status.DISBURSED
+    assert not disbursed.events.exists()
 
 
 def test_a_review_without_a_decision_changes_nothing(as_user, disbursed, submitted):
     report = submitted("0")
     client = as_user("verifikator")
 
-    response = client.post(f"/lpj/{disbursed.pk}/periksa/", {"decision": "terima"})
+    response = client.post(
+        f"/lpj/{disbursed.pk}/periksa/", {**ACCEPT, "decision": "terima"}
+    )
 
     assert "Pilih keputusan pemeriksaan LPJ." in messages_shown(
         client.get(response.url)
@@ -391,7 +428,7 @@ def test_an_lpj_sent_back_for_revision_is_corrected_and_reviewed_again(
     as_user("operator").post(f"/lpj/{disbursed.pk}/catat/", lpj_data())
     as_user("verifikator").post(
         f"/lpj/{disbursed.pk}/periksa/",
-        {"decision": "revise", "note": "Kuitansi belum lengkap"},
+        {**REVISE, "note": "Kuitansi belum lengkap"},
     )
     operator = as_user("operator")
     form = page(operator.get(f"/lpj/{disbursed.pk}/catat/"))
@@ -404,6 +441,6 @@ def test_an_lpj_sent_back_for_revision_is_corrected_and_reviewed_again(
     assert report.status == LpjStatus.SUBMITTED
     assert (report.amount_spent, report.refund_amount) == (10_000_000, 0)
     assert "Kuitansi belum lengkap" in report.note
-    as_user("verifikator").post(f"/lpj/{disbursed.pk}/periksa/", {"decision": "accept"})
+    as_user("verifikator").post(f"/lpj/{disbursed.pk}/periksa/", ACCEPT)
     disbursed.refresh_from_db()
     assert disbursed.status == Status.CLOSED

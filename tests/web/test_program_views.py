@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.utils import timezone
 
 from grants.models import Grant, Program
 from institutions.models import Regency, StaffProfile, Village
@@ -21,7 +22,7 @@ from tests.web.pages import field_error, form_errors, page
 pytestmark = pytest.mark.django_db
 
 Status = Grant.Status
-YEAR = datetime.date.today().year
+YEAR = timezone.localdate().year
 REQUIRED = "Bidang ini tidak boleh kosong."
 
 
@@ -129,7 +130,7 @@ def test_an_invalid_programme_field_is_refused_with_its_message(
 
     response = pimpinan_client.post("/program/baru/", data)
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert field_error(response, field) == [message]
     assert not Program.objects.exists()
     assert 'value="Hibah Lembaga Keagamaan"' in page(response)
@@ -144,7 +145,7 @@ def test_an_lpj_due_date_inside_the_programme_year_is_refused(pimpinan_client):
         "/program/baru/", form_data(lpj_due_date=f"31/12/{YEAR}")
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert form_errors(response) == [
         "Batas LPJ harus jatuh setelah tahun anggaran berakhir."
     ]
@@ -156,7 +157,7 @@ def test_a_second_programme_with_the_same_year_and_name_is_refused(pimpinan_clie
 
     response = pimpinan_client.post("/program/baru/", form_data())
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert len(form_errors(response)) == 1
     assert Program.objects.count() == 1
     other_year = form_data(year=str(YEAR + 1), decree_date=f"05/01/{YEAR + 1}")
