@@ -22,8 +22,8 @@ from .money import rupiah
 from .resources import GrantResource
 from .services import (
     MSG_ALREADY_IN_PROGRAM,
+    CeilingCheckMixin,
     can_manage_programs,
-    ceiling_error,
     check_eligibility,
     propose_grant,
     save_program,
@@ -67,16 +67,8 @@ class ReadOnlyInline(admin.TabularInline):
 # Programmes -------------------------------------------------------------------
 
 
-class ProgramAdminForm(forms.ModelForm):
-    def clean_budget_ceiling(self):
-        ceiling = self.cleaned_data["budget_ceiling"]
-        if self.instance.pk:
-            # Not instance.committed_total(): the changelist's annotation of the
-            # same name hides that method on the admin's rows.
-            committed = Grant.objects.filter(program=self.instance).committed_total()
-            if ceiling < committed:
-                raise forms.ValidationError(ceiling_error(ceiling, committed))
-        return ceiling
+class ProgramAdminForm(CeilingCheckMixin, forms.ModelForm):
+    pass
 
 
 @admin.register(Program)

@@ -7,7 +7,7 @@ from institutions.models import Institution
 
 from .fields import RupiahField
 from .models import AccountabilityReport, Grant, Program
-from .services.programs import ceiling_error
+from .services.programs import CeilingCheckMixin
 
 KIND_FLAGS = {
     Institution.Kind.WKSBM: "covers_wksbm",
@@ -27,7 +27,7 @@ class LinesField(forms.CharField):
         return self.to_python(initial) != self.to_python(data)
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(CeilingCheckMixin, forms.ModelForm):
     eligible_kinds = forms.MultipleChoiceField(
         label=_("Jenis lembaga yang dapat dibantu"),
         choices=Institution.Kind.choices,
@@ -61,15 +61,6 @@ class ProgramForm(forms.ModelForm):
         self.order_fields(
             ["year", "name", "spending_type", "eligible_kinds", "budget_ceiling"]
         )
-
-    def clean_budget_ceiling(self) -> int:
-        # The service checks again under the programme's lock; this says it early.
-        ceiling = self.cleaned_data["budget_ceiling"]
-        if self.instance.pk:
-            committed = self.instance.committed_total()
-            if ceiling < committed:
-                raise forms.ValidationError(ceiling_error(ceiling, committed))
-        return ceiling
 
     def clean_checklist_text(self) -> list[str]:
         items = self.cleaned_data["checklist_text"]

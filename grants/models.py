@@ -162,9 +162,6 @@ class Program(TimeStampedModel):
     def is_hibah(self) -> bool:
         return self.spending_type == SpendingType.HIBAH
 
-    def committed_total(self) -> int:
-        return Grant.objects.filter(program=self).committed_total()
-
     @property
     def eligible_kinds(self) -> list[str]:
         flags = {

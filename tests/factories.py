@@ -155,12 +155,13 @@ class GrantFactory(factory.django.DjangoModelFactory):
         )
         decreed = factory.Trait(
             decree_number="SK/UJI/1",
+            # The first days of the year: a payment dated today is never before them.
             decree_date=factory.LazyAttribute(
-                lambda o: datetime.date(o.program.year, 3, 1)
+                lambda o: datetime.date(o.program.year, 1, 1)
             ),
             nphd_number="NPHD/UJI/1",
             nphd_date=factory.LazyAttribute(
-                lambda o: datetime.date(o.program.year, 3, 2)
+                lambda o: datetime.date(o.program.year, 1, 2)
             ),
         )
         verified = factory.Trait(status=Grant.Status.VERIFIED, account_verified=True)

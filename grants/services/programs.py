@@ -1,6 +1,7 @@
 """Programmes: province-wide, guarded by their ceiling, open or closed."""
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,11 +35,28 @@ def require_program_manager(user: AbstractBaseUser, perm: str) -> None:
         raise NotAllowed(_(MSG_PROGRAM_SCOPE))
 
 
-def ceiling_error(ceiling: int, committed: int) -> str:
+def ceiling_refusal(program: Program, ceiling: int) -> str | None:
+    """Why `ceiling` is too low for what the programme has committed, or None."""
+    if program.pk is None:
+        return None
+    committed = Grant.objects.filter(program_id=program.pk).committed_total()
+    if ceiling >= committed:
+        return None
     return _(MSG_CEILING_BELOW_COMMITTED) % {
         "ceiling": rupiah(ceiling),
         "committed": rupiah(committed),
     }
+
+
+class CeilingCheckMixin:
+    """Forms say early what `save_program` refuses again under the programme's lock."""
+
+    def clean_budget_ceiling(self) -> int:
+        ceiling = self.cleaned_data["budget_ceiling"]
+        refusal = ceiling_refusal(self.instance, ceiling)
+        if refusal:
+            raise ValidationError(refusal)
+        return ceiling
 
 
 @transaction.atomic
@@ -52,19 +70,17 @@ def save_program(
         # Approvals lock the same row: a ceiling change and an approval never
         # both pass on the same room.
         stored = Program.objects.select_for_update().get(pk=program.pk)
-        committed = Grant.objects.filter(program=stored).committed_total()
-        if program.budget_ceiling < committed:
-            raise ProgramError(
-                ceiling_error(program.budget_ceiling, committed),
-                field="budget_ceiling",
-            )
+        refusal = ceiling_refusal(stored, program.budget_ceiling)
+        if refusal:
+            raise ProgramError(refusal, field="budget_ceiling")
         if program.year != stored.year and stored.grants.exists():
             raise ProgramError(_(MSG_PROGRAM_YEAR_LOCKED), field="year")
         # Closing has its own step; a form never reopens or closes.
         program.closed_at, program.closed_by = stored.closed_at, stored.closed_by
     program.full_clean()
     program.save()
-    record_change(by, program, created=created, changed_fields=list(changed_fields))
+    if created or changed_fields:
+        record_change(by, program, created=created, changed_fields=list(changed_fields))
     return program
 
 

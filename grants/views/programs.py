@@ -59,7 +59,7 @@ class ProgramDetailView(StaffPermissionMixin, DetailView):
         # Totals against the ceiling always cover the whole province. Payments
         # are summed apart: joining them to grants would count a grant paid in
         # instalments once per instalment.
-        committed = program.committed_total()
+        committed = Grant.objects.filter(program=program).committed_total()
         context.update(
             status_rows=[
                 (status, by_status.get(status.value, {"count": 0, "total": 0}))
@@ -90,10 +90,6 @@ class ProgramFormMixin(StaffPermissionMixin):
         )
 
     def form_valid(self, form):
-        if form.instance.pk and not form.has_changed():
-            # Nothing to save: save_program would write an empty history row.
-            messages.success(self.request, self.success_message)
-            return redirect(reverse("grants:program_detail", args=[form.instance.pk]))
         try:
             self.object = services.save_program(
                 form.instance,

@@ -50,7 +50,7 @@ pytestmark = pytest.mark.django_db
 
 Status = Grant.Status
 YEAR = 2024
-DECREE_DATE = datetime.date(YEAR, 3, 1)  # what the factory's `decreed` trait sets
+DECREE_DATE = datetime.date(YEAR, 1, 1)  # what the factory's `decreed` trait sets
 PAID_ON = datetime.date(YEAR, 6, 1)
 
 
@@ -228,7 +228,8 @@ def test_a_payment_dated_before_the_decree_is_refused(approved, treasurer):
     with pytest.raises(
         GrantError,
         match=exactly(
-            MSG_PAID_BEFORE_DECREE % {"date": "29/02/2024", "decree": "01/03/2024"}
+            MSG_PAID_BEFORE_DECREE
+            % {"date": f"{day_before:%d/%m/%Y}", "decree": f"{DECREE_DATE:%d/%m/%Y}"}
         ),
     ):
         pay(approved, treasurer, paid_on=day_before)
@@ -573,20 +574,17 @@ def test_the_nphd_needs_its_number_and_date(awaiting_nphd, operator, number, dat
 
 
 def test_the_nphd_is_not_dated_before_the_decree(awaiting_nphd, operator):
+    day_before = DECREE_DATE - datetime.timedelta(days=1)
     before = snapshot(awaiting_nphd)
 
     with pytest.raises(
         GrantError,
         match=exactly(
-            MSG_NPHD_BEFORE_DECREE % {"date": "28/02/2024", "decree": "01/03/2024"}
+            MSG_NPHD_BEFORE_DECREE
+            % {"date": f"{day_before:%d/%m/%Y}", "decree": f"{DECREE_DATE:%d/%m/%Y}"}
         ),
     ):
-        record_nphd(
-            awaiting_nphd,
-            by=operator,
-            number="NPHD/1",
-            date=datetime.date(2024, 2, 28),
-        )
+        record_nphd(awaiting_nphd, by=operator, number="NPHD/1", date=day_before)
 
     assert snapshot(awaiting_nphd) == before
 

@@ -154,7 +154,9 @@ def editing(program: Program) -> Program:
 
 MANAGING = {
     "create": lambda program, user: save_program(new_program(), by=user),
-    "edit": lambda program, user: save_program(editing(program), by=user),
+    "edit": lambda program, user: save_program(
+        editing(program), by=user, changed_fields=["Pagu anggaran"]
+    ),
     "close": lambda program, user: close_program(program, by=user),
     "reopen": lambda program, user: reopen_program(program, by=user),
 }
@@ -478,7 +480,7 @@ def test_a_revision_sends_the_grant_back_and_clears_its_approval(approved, opera
 
 
 def test_a_revised_grant_no_longer_counts_against_the_ceiling(approved, program):
-    assert program.committed_total() == 10_000_000
+    assert Grant.objects.filter(program=program).committed_total() == 10_000_000
 
     revise_grant(
         approved,
@@ -488,7 +490,7 @@ def test_a_revised_grant_no_longer_counts_against_the_ceiling(approved, program)
         note="Turun",
     )
 
-    assert program.committed_total() == 0
+    assert Grant.objects.filter(program=program).committed_total() == 0
 
 
 def test_a_revised_grant_is_approved_again_under_the_ceiling(approved, program):
@@ -624,3 +626,11 @@ def test_an_approved_amount_changes_only_by_revision(approved, operator, who):
         )
 
     assert snapshot(approved) == before
+
+
+def test_saving_a_programme_without_changes_writes_no_history(program, head):
+    logged = LogEntry.objects.count()
+
+    save_program(Program.objects.get(pk=program.pk), by=head, changed_fields=[])
+
+    assert LogEntry.objects.count() == logged
