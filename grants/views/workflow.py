@@ -236,16 +236,21 @@ def grant_action(request, pk: int, action: str):
     if not request.user.has_perm("grants.view_grant"):
         raise PermissionDenied
     grant = scoped_grant(request, pk)
+    # A form from a page that showed another status changes nothing.
+    seen = request.POST.get(f"{action}-expected_status")
+    if seen and seen != grant.status:
+        messages.error(request, _(services.MSG_STALE))
+        return redirect("grants:grant_detail", pk=grant.pk)
+    # What the page would not offer this user is refused outright, with the
+    # reason the page gives for it.
+    offered = {a.name: a for a in services.grant_actions(grant, request.user)}
+    if action not in offered or not offered[action].allowed:
+        reasons = offered[action].reasons if action in offered else ()
+        raise PermissionDenied(" ".join(reasons))
     form = _action_form(action, grant, request.POST)
     if not form.is_valid():
         messages.error(request, _("Periksa kembali isian yang ditandai."))
         return _render_grant(request, grant, {action: form}, status=400)
-    if form.cleaned_data["expected_status"] != grant.status:
-        messages.error(request, _(services.MSG_STALE))
-        return redirect("grants:grant_detail", pk=grant.pk)
-    # What the page would not offer this user is refused outright.
-    if action not in services.available_actions(grant, request.user):
-        raise PermissionDenied
     try:
         _perform(action, grant, form, request.user)
     except services.NotAllowed as error:

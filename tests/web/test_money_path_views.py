@@ -866,3 +866,27 @@ def test_a_regency_limited_head_reads_programmes_but_does_not_manage_them(
     program.refresh_from_db()
     assert (program.is_open, program.name) == (True, "Hibah Lembaga Sosial")
     assert not Program.objects.filter(name="Lain").exists()
+
+
+def test_a_refused_post_answers_403_in_indonesian_with_the_reason(as_user, users):
+    grant = GrantFactory(proposed_by=users["operator_verifikator"])
+    before = state(grant)
+
+    response = as_user("operator_verifikator").post(
+        f"/bantuan/{grant.pk}/verify/",
+        {"verify-expected_status": "proposed", "verify-item_0": "on"},
+    )
+
+    assert response.status_code == 403
+    content = page(response)
+    assert "Akses ditolak" in content
+    assert MSG_OWN_PROPOSAL in content
+    assert "Tidak ada data yang diubah." in content
+    assert state(grant) == before
+
+
+def test_a_403_without_a_reason_still_explains_itself_in_indonesian(as_user, users):
+    response = as_user("bendahara").get("/program/baru/")
+
+    assert response.status_code == 403
+    assert "Peran Anda tidak berwenang" in page(response)
