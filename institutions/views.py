@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
 
@@ -108,8 +109,22 @@ class InstitutionUpdateView(StaffPermissionMixin, InstitutionFormMixin, UpdateVi
         # Identity and bank details are kept with their old values; a bank
         # change holds the payment of verified grants until it is confirmed.
         self.object = form.save(commit=False)
-        save_institution(self.object, by=self.request.user)
+        changes = save_institution(self.object, by=self.request.user)
         response = redirect(self.get_success_url())
+        if any(change.is_bank_change for change in changes):
+            held = self.object.grants.bank_change_pending().count()
+            if held:
+                messages.warning(
+                    self.request,
+                    ngettext(
+                        "Rekening berubah: %(count)s bantuan menunggu konfirmasi "
+                        "Verifikator sebelum disalurkan.",
+                        "Rekening berubah: %(count)s bantuan menunggu konfirmasi "
+                        "Verifikator sebelum disalurkan.",
+                        held,
+                    )
+                    % {"count": held},
+                )
         changed = [
             str(form.fields[f].label)
             for f in form.changed_data

@@ -890,3 +890,26 @@ def test_a_403_without_a_reason_still_explains_itself_in_indonesian(as_user, use
 
     assert response.status_code == 403
     assert "Peran Anda tidak berwenang" in page(response)
+
+
+def test_saving_a_new_account_warns_how_many_grants_wait_for_a_verifier(
+    as_user, approved, institution
+):
+    client = as_user("operator_verifikator")
+
+    response = client.post(
+        f"/lembaga/{institution.pk}/ubah/",
+        institution_form(institution, account_number="5009876543"),
+        follow=True,
+    )
+
+    assert (
+        "Rekening berubah: 1 bantuan menunggu konfirmasi Verifikator sebelum "
+        "disalurkan." in messages_shown(response)
+    )
+    unchanged = client.post(
+        f"/lembaga/{institution.pk}/ubah/",
+        institution_form(institution, account_number="5009876543", address="Jl. Baru"),
+        follow=True,
+    )
+    assert not any("Rekening berubah" in m for m in messages_shown(unchanged))
