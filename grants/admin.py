@@ -14,7 +14,7 @@ from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 
-from institutions.admin import IMPORT_EXPORT_FORMATS, regency_filter
+from institutions.admin import IMPORT_EXPORT_FORMATS, ReadOnlyAdmin, regency_filter
 
 from .fields import RupiahField
 from .models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
@@ -345,7 +345,7 @@ class GrantAdmin(RupiahFieldsMixin, ImportExportModelAdmin):
 
 
 @admin.register(GrantEvent)
-class GrantEventAdmin(admin.ModelAdmin):
+class GrantEventAdmin(ReadOnlyAdmin):
     """The audit trail: written by the services, never edited or deleted."""
 
     list_display = [
@@ -370,18 +370,9 @@ class GrantEventAdmin(admin.ModelAdmin):
     ordering = ["-created_at", "-pk"]
     list_per_page = 100
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Disbursement)
-class DisbursementAdmin(admin.ModelAdmin):
+class DisbursementAdmin(ReadOnlyAdmin):
     """Payments are recorded through `record_disbursement`, which checks the
     account, the NPHD and the dates; a payment on record is never edited."""
 
@@ -415,15 +406,6 @@ class DisbursementAdmin(admin.ModelAdmin):
     date_hierarchy = "paid_on"
     ordering = ["-paid_on", "-pk"]
     list_per_page = 50
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("jumlah"), ordering="amount")
     def amount_display(self, obj: Disbursement) -> str:

@@ -80,11 +80,9 @@ def year_filter(date_path: str) -> type[admin.SimpleListFilter]:
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable and searchable, never edited here.
-
-    Regions come from the official Kemendagri list through
-    `manage.py load_regions`; an edit in the admin would drift from it.
-    """
+    """Viewable and searchable, never edited here: regions (they come from the
+    official Kemendagri list through `manage.py load_regions`) and audit rows
+    (the database refuses their change anyway)."""
 
     def has_add_permission(self, request):
         return False
@@ -172,7 +170,7 @@ class GrantInline(admin.TabularInline):
 
 
 @admin.register(InstitutionChange)
-class InstitutionChangeAdmin(admin.ModelAdmin):
+class InstitutionChangeAdmin(ReadOnlyAdmin):
     list_display = [
         "changed_at",
         "institution",
@@ -188,15 +186,6 @@ class InstitutionChangeAdmin(admin.ModelAdmin):
     date_hierarchy = "changed_at"
     ordering = ["-changed_at", "-pk"]
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class InstitutionAdminForm(forms.ModelForm):
