@@ -329,13 +329,21 @@ class Grant(TimeStampedModel):
     approved_at = models.DateTimeField(_("waktu persetujuan"), null=True, blank=True)
     # The account a checker verified: money goes there and nowhere else.
     verified_bank_name = models.CharField(
-        _("bank terverifikasi"), max_length=100, blank=True, db_default=""
+        _("bank terverifikasi"), max_length=100, blank=True, default="", db_default=""
     )
     verified_account_number = models.CharField(
-        _("nomor rekening terverifikasi"), max_length=30, blank=True, db_default=""
+        _("nomor rekening terverifikasi"),
+        max_length=30,
+        blank=True,
+        default="",
+        db_default="",
     )
     verified_account_holder = models.CharField(
-        _("nama rekening terverifikasi"), max_length=150, blank=True, db_default=""
+        _("nama rekening terverifikasi"),
+        max_length=150,
+        blank=True,
+        default="",
+        db_default="",
     )
     bank_verified_at = models.DateTimeField(
         _("waktu rekening diverifikasi"), null=True, blank=True
@@ -513,13 +521,13 @@ class Disbursement(models.Model):
     )
     # The verified account the money went to, as it was on the day.
     paid_to_bank_name = models.CharField(
-        _("bank tujuan"), max_length=100, blank=True, db_default=""
+        _("bank tujuan"), max_length=100, blank=True, default="", db_default=""
     )
     paid_to_account_number = models.CharField(
-        _("nomor rekening tujuan"), max_length=30, blank=True, db_default=""
+        _("nomor rekening tujuan"), max_length=30, blank=True, default="", db_default=""
     )
     paid_to_account_holder = models.CharField(
-        _("nama rekening tujuan"), max_length=150, blank=True, db_default=""
+        _("nama rekening tujuan"), max_length=150, blank=True, default="", db_default=""
     )
     created_at = models.DateTimeField(_("dicatat"), auto_now_add=True)
 

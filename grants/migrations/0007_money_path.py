@@ -106,12 +106,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='grant',
             name='verified_account_holder',
-            field=models.CharField(blank=True, db_default='', max_length=150, verbose_name='nama rekening terverifikasi'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=150, verbose_name='nama rekening terverifikasi'),
         ),
         migrations.AddField(
             model_name='grant',
             name='verified_account_number',
-            field=models.CharField(blank=True, db_default='', max_length=30, verbose_name='nomor rekening terverifikasi'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=30, verbose_name='nomor rekening terverifikasi'),
         ),
         migrations.AddField(
             model_name='grant',
@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='grant',
             name='verified_bank_name',
-            field=models.CharField(blank=True, db_default='', max_length=100, verbose_name='bank terverifikasi'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=100, verbose_name='bank terverifikasi'),
         ),
         migrations.AddField(
             model_name='grant',

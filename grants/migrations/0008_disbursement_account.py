@@ -13,16 +13,16 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='disbursement',
             name='paid_to_account_holder',
-            field=models.CharField(blank=True, db_default='', max_length=150, verbose_name='nama rekening tujuan'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=150, verbose_name='nama rekening tujuan'),
         ),
         migrations.AddField(
             model_name='disbursement',
             name='paid_to_account_number',
-            field=models.CharField(blank=True, db_default='', max_length=30, verbose_name='nomor rekening tujuan'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=30, verbose_name='nomor rekening tujuan'),
         ),
         migrations.AddField(
             model_name='disbursement',
             name='paid_to_bank_name',
-            field=models.CharField(blank=True, db_default='', max_length=100, verbose_name='bank tujuan'),
+            field=models.CharField(blank=True, db_default='', default='', max_length=100, verbose_name='bank tujuan'),
         ),
     ]
