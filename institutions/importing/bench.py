@@ -59,11 +59,12 @@ def _create_programs(years) -> None:
 
 
 def _create_importer():
-    """A user allowed to import historical grants, as an archive import needs."""
+    """A user who proposes and may import historical grants, as a mixed list needs."""
     user = get_user_model().objects.create(username="bench_import")
     user.user_permissions.add(
-        Permission.objects.get(
-            content_type__app_label="grants", codename="import_historical_grant"
+        *Permission.objects.filter(
+            content_type__app_label="grants",
+            codename__in=["import_historical_grant", "propose_grant"],
         )
     )
     return user

@@ -23,9 +23,11 @@ from grants.services import (
     MSG_HISTORICAL_NEEDS_DECREE,
     MSG_HISTORICAL_NOT_ALLOWED,
     MSG_INACTIVE,
+    MSG_NO_PERMISSION,
     MSG_PAID_BEFORE_DECREE,
     MSG_PROGRAM_CLOSED,
     MSG_PROGRAM_YEAR,
+    has_role_for,
     historical_year_error,
     may_import_historical,
 )
@@ -125,6 +127,10 @@ class RecipientPlanner(ListReview, Planner):
         self.scope = scope
         self.create_programs = create_programs
         self.historical_allowed = may_import_historical(user)
+        # Proposing, or changing what a proposal asks for, is the Operator's
+        # step wherever it is taken; a command run without a user is the
+        # server administrator's.
+        self.proposing_allowed = user is None or has_role_for(user, "propose")
         self.today = today or timezone.localdate()
 
     def prepare(self) -> None:
@@ -268,9 +274,10 @@ class RecipientPlanner(ListReview, Planner):
         ):
             errors.append(("status", status, _(MSG_STATUS_LOCKED) % {"status": label}))
         purpose = values.get("peruntukan") or current_purpose
-        if (amount, purpose) != (current_amount, current_purpose) and (
-            current_status not in EDITABLE
-        ):
+        changed = (amount, purpose) != (current_amount, current_purpose)
+        if changed and not self.proposing_allowed:
+            errors.append(("nilai_bantuan", amount, _(MSG_NO_PERMISSION)))
+        elif changed and current_status not in EDITABLE:
             errors.append(
                 (
                     "nilai_bantuan",
@@ -284,7 +291,9 @@ class RecipientPlanner(ListReview, Planner):
         self, values: dict, status: str, program: ProgramInfo, ref, errors: list
     ) -> None:
         if status == Status.PROPOSED:
-            if program.closed:
+            if not self.proposing_allowed:
+                errors.append(("status", status_label(status), _(MSG_NO_PERMISSION)))
+            elif program.closed:
                 errors.append(("program", program.name, _(MSG_PROGRAM_CLOSED)))
             elif not program.takes_proposals:
                 this_year = self.today.year

@@ -2,13 +2,19 @@
 grants only from a permitted user for past years, identity changes on record."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from grants import services
+from grants import roles, services
 from grants.models import Disbursement, Grant, GrantEvent, Program
 from institutions.importing import programs
 from institutions.models import Institution, InstitutionChange
-from tests.factories import GrantFactory, InstitutionFactory, ProgramFactory
+from tests.factories import (
+    GrantFactory,
+    InstitutionFactory,
+    ProgramFactory,
+    UserFactory,
+)
 
 from .conftest import LAST_YEAR, THIS_YEAR, VILLAGE, csv_bytes, messages, run, snapshot
 
@@ -297,3 +303,38 @@ def test_an_institution_list_keeps_the_history_of_identity_changes(regions, oper
     )
     assert not GrantEvent.objects.exists()
     assert Institution.objects.count() == 1
+
+
+def test_a_user_without_the_proposing_role_cannot_propose_by_import(program):
+    # Importing is the Operator's; an admin may give it to another role.
+    treasurer = UserFactory(role=roles.BENDAHARA)
+    treasurer.user_permissions.add(
+        Permission.objects.get(codename="add_importbatch"),
+        Permission.objects.get(codename="add_institution"),
+    )
+    existing = GrantFactory(
+        program=program,
+        institution=InstitutionFactory(
+            karang_taruna=True, name="Karang Taruna Bina Remaja"
+        ),
+    )
+    before = snapshot()
+
+    report, batch = run(
+        a_list(
+            row(),
+            row(
+                nama_lembaga="Karang Taruna Bina Remaja",
+                kode_desa=existing.institution.village_id,
+                nilai_bantuan="99.000.000",
+            ),
+        ),
+        user=treasurer,
+    )
+
+    assert batch is None
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "status", services.MSG_NO_PERMISSION),
+        (3, "nilai_bantuan", services.MSG_NO_PERMISSION),
+    ]
+    assert snapshot() == before
