@@ -19,6 +19,7 @@ from .errors import (
     MSG_BANK_CHANGED,
     MSG_NO_BANK_ACCOUNT,
     MSG_NO_PERMISSION,
+    MSG_NPHD_AFTER_PAYMENT,
     MSG_NPHD_REQUIRED,
     MSG_OWN_APPROVAL,
     MSG_OWN_BANK_CHANGE,
@@ -187,6 +188,8 @@ def _blockers(grant: Grant, user: AbstractBaseUser, step: str) -> list[str]:
         reasons += payment_gaps(grant, grant.institution)
     elif step == "revise" and grant.disbursed_amount():
         reasons.append(_(MSG_REVISION_AFTER_PAYMENT))
+    elif step == "nphd" and grant.disbursed_amount():
+        reasons.append(_(MSG_NPHD_AFTER_PAYMENT))
     return reasons
 
 

@@ -17,6 +17,7 @@ from grants.models import Grant
 from grants.services import (
     MSG_BANK_CHANGED,
     MSG_NO_BANK_ACCOUNT,
+    MSG_NPHD_AFTER_PAYMENT,
     MSG_NPHD_REQUIRED,
     MSG_OWN_APPROVAL,
     MSG_OWN_BANK_CHANGE,
@@ -497,3 +498,14 @@ def test_a_user_without_a_role_is_offered_nothing(program):
         grant = GrantFactory(program=program, status=status, decreed=True)
         assert grant_actions(grant, UserFactory()) == []
         assert grant_actions(grant, someone(roles.PENGAMAT)) == []
+
+
+def test_the_page_says_why_the_nphd_and_the_amount_stay_once_payment_began(program):
+    grant = GrantFactory(program=program, approved=True, amount=20_000_000)
+    DisbursementFactory(grant=grant, amount=5_000_000)
+    operator = someone(roles.OPERATOR)
+
+    actions = actions_of(grant, operator)
+
+    assert actions["nphd"] == (MSG_NPHD_AFTER_PAYMENT,)
+    assert actions["revise"] == (MSG_REVISION_AFTER_PAYMENT,)
