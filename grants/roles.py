@@ -1,4 +1,4 @@
-"""Staff roles (DESIGN.md): Django groups created by migrations."""
+"""Staff roles (docs/workflow.md, "Who does what"): Django groups created by migrations."""
 
 from django.utils.translation import gettext_lazy as _
 

@@ -263,7 +263,7 @@ def _new_institution(
 def _license_lksa(
     rng: random.Random, institution: Institution, number: int, first_aided: int
 ) -> None:
-    # Permits and accreditations run five years (DESIGN.md). Issued in the year
+    # Permits and accreditations run five years. Issued in the year
     # before the first grant, both still hold when the LKSA is proposed again
     # up to three years later, so the service's eligibility check passes.
     issued = _working_day(rng, datetime.date(first_aided - 1, 3, 1), 180)
