@@ -79,11 +79,14 @@ class ProgramForm(CeilingCheckMixin, forms.ModelForm):
 
 
 class StatusGuardForm(forms.Form):
-    """Carries the status the user saw, so a stale form changes nothing."""
+    """Carries the status and version the user saw, so a stale form changes nothing."""
 
     expected_status = forms.ChoiceField(
         choices=Grant.Status.choices, widget=forms.HiddenInput
     )
+    # The status alone misses a round trip (returned, then resubmitted with
+    # another amount): the version changes with every save.
+    expected_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class ProposeForm(forms.Form):

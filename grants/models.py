@@ -420,6 +420,11 @@ class Grant(TimeStampedModel):
         return self.disbursements.aggregate(total=Sum("amount"))["total"] or 0
 
     @property
+    def version(self) -> str:
+        """Changes whenever the grant is saved: what an action form carries."""
+        return self.updated_at.isoformat() if self.updated_at else ""
+
+    @property
     def verified_account(self) -> tuple[str, str, str]:
         return (
             self.verified_bank_name,

@@ -87,7 +87,10 @@ ACTION_FORMS = {
 
 def _action_form(action: str, grant: Grant, data=None):
     form_class = ACTION_FORMS[action]
-    kwargs = {"prefix": action, "initial": {"expected_status": grant.status}}
+    kwargs = {
+        "prefix": action,
+        "initial": {"expected_status": grant.status, "expected_version": grant.version},
+    }
     if action == "verify":
         kwargs["checklist"] = grant.program.checklist or []
     if action in ("resubmit", "revise"):
@@ -238,7 +241,10 @@ def grant_action(request, pk: int, action: str):
     grant = scoped_grant(request, pk)
     # A form from a page that showed another status changes nothing.
     seen = request.POST.get(f"{action}-expected_status")
-    if seen and seen != grant.status:
+    seen_version = request.POST.get(f"{action}-expected_version")
+    if (seen and seen != grant.status) or (
+        seen_version and seen_version != grant.version
+    ):
         messages.error(request, _(services.MSG_STALE))
         return redirect("grants:grant_detail", pk=grant.pk)
     # What the page would not offer this user is refused outright, with the

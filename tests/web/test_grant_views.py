@@ -1072,3 +1072,36 @@ def test_bulk_actions_never_redirect_to_another_site(client, regions, target):
     )
     assert response.status_code == 302
     assert response.url == "/bantuan/"
+
+
+def test_a_form_read_before_a_return_and_resubmission_changes_nothing(as_user, grant):
+    # The status on the old page is "proposed" again, but not the same proposal.
+    seen = as_user("verifikator").get(f"/bantuan/{grant.pk}/")
+    version = re.search(
+        r'name="verify-expected_version" value="([^"]+)"', page(seen)
+    ).group(1)
+    assert version == Grant.objects.get(pk=grant.pk).version
+    reason = {
+        "return-expected_status": "proposed",
+        "return-note": "Nilai terlalu besar.",
+    }
+    as_user("verifikator2").post(f"/bantuan/{grant.pk}/return/", reason)
+    as_user("operator").post(
+        f"/bantuan/{grant.pk}/resubmit/",
+        {
+            "resubmit-expected_status": "needs_revision",
+            "resubmit-amount": "25.000.000",
+            "resubmit-note": "Nilai dinaikkan.",
+        },
+    )
+    before = state(grant)
+    assert (before["status"], before["amount"]) == (Status.PROPOSED, 25_000_000)
+
+    response = as_user("verifikator").post(
+        f"/bantuan/{grant.pk}/verify/",
+        verify_data(**{"verify-expected_version": version}),
+    )
+
+    assert response.status_code == 302
+    assert MSG_STALE in messages_shown(as_user("verifikator").get(response.url))
+    assert state(grant) == before
