@@ -283,10 +283,11 @@ class LpjReviewForm(forms.Form):
 
     decision = forms.ChoiceField(label=_("Keputusan"), choices=DECISIONS)
     note = forms.CharField(label=_("Catatan"), required=False)
-    # The LPJ status the reviewer saw, so a stale page changes nothing.
+    # The LPJ status and version the reviewer saw, so a stale page changes nothing.
     expected_status = forms.ChoiceField(
         choices=AccountabilityReport.Status.choices, widget=forms.HiddenInput
     )
+    expected_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class RefundForm(StatusGuardForm):

@@ -73,6 +73,7 @@ def lpj_review(request, pk: int):
                 accept=form.cleaned_data["decision"] == "accept",
                 note=form.cleaned_data["note"],
                 expected_status=form.cleaned_data["expected_status"],
+                expected_version=form.cleaned_data["expected_version"] or None,
             )
         except services.NotAllowed as error:
             raise PermissionDenied(error.message) from error

@@ -40,6 +40,7 @@ def users(db):
     return {
         "operator": UserFactory(username="operator", role="Operator"),
         "verifikator": UserFactory(username="verifikator", role="Verifikator"),
+        "verifikator2": UserFactory(username="verifikator2", role="Verifikator"),
         "bendahara": UserFactory(username="bendahara", role="Bendahara"),
     }
 
@@ -444,3 +445,28 @@ def test_an_lpj_sent_back_for_revision_is_corrected_and_reviewed_again(
     as_user("verifikator").post(f"/lpj/{disbursed.pk}/periksa/", ACCEPT)
     disbursed.refresh_from_db()
     assert disbursed.status == Status.CLOSED
+
+
+def test_a_review_read_before_a_correction_does_not_accept_the_corrected_lpj(
+    as_user, disbursed
+):
+    as_user("operator").post(f"/lpj/{disbursed.pk}/catat/", lpj_data())
+    read = page(as_user("verifikator").get(f"/bantuan/{disbursed.pk}/"))
+    version = re.search(r'name="expected_version" value="([^"]+)"', read).group(1)
+    as_user("verifikator2").post(
+        f"/lpj/{disbursed.pk}/periksa/", {**REVISE, "note": "Kuitansi kurang."}
+    )
+    as_user("operator").post(
+        f"/lpj/{disbursed.pk}/catat/", lpj_data(spent="10.000.000", refund="0")
+    )
+    report = AccountabilityReport.objects.get(grant=disbursed)
+    assert report.status == AccountabilityReport.Status.SUBMITTED
+
+    response = as_user("verifikator").post(
+        f"/lpj/{disbursed.pk}/periksa/", {**ACCEPT, "expected_version": version}
+    )
+
+    assert MSG_LPJ_STALE in messages_shown(as_user("verifikator").get(response.url))
+    report.refresh_from_db()
+    assert report.status == AccountabilityReport.Status.SUBMITTED
+    assert Grant.objects.get(pk=disbursed.pk).status == Grant.Status.DISBURSED
