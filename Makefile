@@ -27,6 +27,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The English catalogue: collect new Indonesian msgids into locale/en, then
 # compile django.mo (committed, so running the app needs no gettext).

@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("", include("institutions.urls")),
     path("", include("grants.urls")),
+    path("", include("imports.urls")),
     path("", include("reports.urls")),
     path("admin/", admin.site.urls),
     # The language switch is on the login page too.

@@ -12,14 +12,13 @@ from django.utils.html import format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 
-from institutions.admin import IMPORT_EXPORT_FORMATS, ReadOnlyAdmin, regency_filter
+from common.money import rupiah
+from institutions.admin import InstitutionAdmin, ReadOnlyAdmin, regency_filter
+from institutions.models import Institution
 
 from .fields import RupiahField
 from .models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
-from .money import rupiah
-from .resources import GrantResource
 from .services import (
     MSG_ALREADY_IN_PROGRAM,
     CeilingCheckMixin,
@@ -185,11 +184,7 @@ class GrantAdminForm(forms.ModelForm):
 
 
 @admin.register(Grant)
-class GrantAdmin(RupiahFieldsMixin, ImportExportModelAdmin):
-    resource_classes = [GrantResource]
-    formats = IMPORT_EXPORT_FORMATS
-    # An import is recorded as an ImportBatch, with history rows for changes.
-    skip_admin_log = True
+class GrantAdmin(RupiahFieldsMixin, admin.ModelAdmin):
     form = GrantAdminForm
     rupiah_fields = {"amount": 1}
     list_display = [
@@ -515,3 +510,50 @@ class AccountabilityReportAdmin(RupiahFieldsMixin, admin.ModelAdmin):
     @admin.display(description=_("dokumen lengkap"), boolean=True)
     def documents_complete(self, obj: AccountabilityReport) -> bool:
         return obj.has_usage_report and obj.has_signed_statement and obj.has_receipts
+
+
+# The institution's page shows its grants; institutions knows nothing of grants.
+
+
+class GrantInline(admin.TabularInline):
+    """The institution's grants at a glance; they are made through the workflow."""
+
+    model = Grant
+    fields = ["program", "amount_display", "status", "decree_number"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    # get_absolute_url leads to the same admin page as the change link.
+    view_on_site = False
+    verbose_name = _("bantuan")
+    verbose_name_plural = _("riwayat bantuan")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("program", "institution")
+            .order_by("-program__year", "-pk")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("nilai bantuan"), ordering="amount")
+    def amount_display(self, obj: Grant) -> str:
+        return rupiah(obj.amount)
+
+
+admin.site.unregister(Institution)
+
+
+@admin.register(Institution)
+class InstitutionWithGrantsAdmin(InstitutionAdmin):
+    inlines = [*InstitutionAdmin.inlines, GrantInline]

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .money import parse_amount, rupiah
+from common.money import parse_amount, rupiah
 
 
 class RupiahInput(forms.TextInput):

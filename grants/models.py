@@ -219,6 +219,10 @@ class GrantQuerySet(models.QuerySet):
             accountability_report__isnull=True,
         )
 
+    def events(self):
+        """The audit rows of these grants (e.g. `institution.grants.events()`)."""
+        return GrantEvent.objects.filter(grant__in=self)
+
     def with_disbursed_total(self):
         return self.annotate(
             disbursed_total=models.functions.Coalesce(
@@ -349,7 +353,7 @@ class Grant(TimeStampedModel):
         _("waktu rekening diverifikasi"), null=True, blank=True
     )
     import_batch = models.ForeignKey(
-        "institutions.ImportBatch",
+        "imports.ImportBatch",
         on_delete=models.PROTECT,
         null=True,
         blank=True,

@@ -7,17 +7,11 @@ from django.db.models import Count
 from django.utils.html import format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportModelAdmin
 
-from grants.models import Grant
-from grants.money import rupiah
-
-from .importing.resources import FORMATS
 from .models import (
     Beneficiary,
     BeneficiaryEnrollment,
     District,
-    ImportBatch,
     Institution,
     InstitutionChange,
     Participant,
@@ -27,12 +21,7 @@ from .models import (
     TrainingEvent,
     Village,
 )
-from .resources import InstitutionResource
 from .services import save_institution
-
-# CSV and Excel, read and written as the import page does (any delimiter and
-# encoding Excel uses; NIK and account numbers kept as text).
-IMPORT_EXPORT_FORMATS = FORMATS
 
 
 def regency_filter(path: str, title: str | None = None) -> type[admin.SimpleListFilter]:
@@ -133,42 +122,6 @@ class VillageAdmin(ReadOnlyAdmin):
 # Institutions ---------------------------------------------------------------
 
 
-class GrantInline(admin.TabularInline):
-    """The institution's grants at a glance; they are made through the workflow."""
-
-    model = Grant
-    fields = ["program", "amount_display", "status", "decree_number"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
-    # get_absolute_url leads to the same admin page as the change link.
-    view_on_site = False
-    verbose_name = _("bantuan")
-    verbose_name_plural = _("riwayat bantuan")
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("program", "institution")
-            .order_by("-program__year", "-pk")
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description=_("nilai bantuan"), ordering="amount")
-    def amount_display(self, obj: Grant) -> str:
-        return rupiah(obj.amount)
-
-
 @admin.register(InstitutionChange)
 class InstitutionChangeAdmin(ReadOnlyAdmin):
     list_display = [
@@ -205,11 +158,7 @@ class InstitutionAdminForm(forms.ModelForm):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(ImportExportModelAdmin):
-    resource_classes = [InstitutionResource]
-    formats = IMPORT_EXPORT_FORMATS
-    # An import is recorded as an ImportBatch, with history rows for changes.
-    skip_admin_log = True
+class InstitutionAdmin(admin.ModelAdmin):
     form = InstitutionAdminForm
     list_display = [
         "name",
@@ -242,7 +191,7 @@ class InstitutionAdmin(ImportExportModelAdmin):
     ordering = ["name"]
     list_per_page = 50
     readonly_fields = ["created_by", "created_at", "updated_at", "identity_history"]
-    inlines = [GrantInline]
+    inlines: list = []
     fieldsets = [
         (
             None,
@@ -487,39 +436,3 @@ class StaffProfileAdmin(admin.ModelAdmin):
     def regency_list(self, obj: StaffProfile) -> str:
         names = [regency.name for regency in obj.regencies.all()]
         return ", ".join(names) or _("seluruh provinsi")
-
-
-# Imports ----------------------------------------------------------------------
-
-
-@admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
-    """Imports are made and confirmed on the import page; here they are read."""
-
-    list_display = [
-        "id",
-        "file_name",
-        "kind",
-        "status",
-        "created_by",
-        "created_at",
-        "rows_total",
-        "rows_new",
-        "rows_updated",
-        "rows_rejected",
-    ]
-    list_filter = ["kind", "status"]
-    search_fields = ["file_name", "=sha256"]
-    list_select_related = ["created_by"]
-    ordering = ["-created_at"]
-    list_per_page = 50
-    exclude = ["report"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -10,6 +10,8 @@ import datetime
 import random
 from dataclasses import dataclass
 
+from common.text import normalize_name
+
 from .models import (
     Institution,
     Participant,
@@ -18,7 +20,6 @@ from .models import (
     TrainingEvent,
     Village,
 )
-from .text import normalize_name
 
 DEMO_NOTE = "Data demo (fiktif)"
 SEED = "bansos-demo-gorontalo"

@@ -6,8 +6,9 @@ from difflib import SequenceMatcher
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from common.text import normalize_name
+
 from .models import Institution, Village
-from .text import normalize_name
 
 SIMILARITY_THRESHOLD = 0.8
 
@@ -42,8 +43,9 @@ def with_lpj_overdue(
     queryset: QuerySet, today: datetime.date | None = None
 ) -> QuerySet:
     """Institutions holding a disbursed grant whose LPJ is late."""
-    from grants.models import Grant
-
+    # The grants app owns the relation (and the rule); it is reached through
+    # the model's relation so that institutions does not import grants.
+    grants = queryset.model._meta.get_field("grants").related_model.objects
     today = today or timezone.localdate()
-    overdue = Grant.objects.overdue_lpj(today).filter(institution=OuterRef("pk"))
+    overdue = grants.overdue_lpj(today).filter(institution=OuterRef("pk"))
     return queryset.filter(Exists(overdue))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_import
+from . import views
 
 app_name = "institutions"
 
@@ -25,28 +25,5 @@ urlpatterns = [
         "bimtek/<int:pk>/",
         views.TrainingEventDetailView.as_view(),
         name="training_detail",
-    ),
-    path("impor/", views_import.import_index, name="import_index"),
-    path("impor/<int:pk>/", views_import.import_detail, name="import_detail"),
-    path(
-        "impor/<int:pk>/konfirmasi/",
-        views_import.import_confirm,
-        name="import_confirm",
-    ),
-    path("impor/<int:pk>/berkas/", views_import.import_file, name="import_file"),
-    path(
-        "impor/templat/<slug:kind>.<slug:fmt>",
-        views_import.import_template,
-        name="import_template",
-    ),
-    path(
-        "impor/ekspor/<slug:what>.<slug:fmt>",
-        views_import.export,
-        name="export",
-    ),
-    path(
-        "impor/penerima-manfaat/",
-        views_import.BeneficiaryListView.as_view(),
-        name="beneficiary_list",
     ),
 ]

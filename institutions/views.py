@@ -12,8 +12,6 @@ from django.utils.translation import ngettext
 from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
 
-from grants.models import GrantEvent
-
 from .access import StaffPermissionMixin, visible_regencies
 from .audit import history, record_change
 from .filters import InstitutionFilter, TrainingEventFilter
@@ -65,7 +63,7 @@ class InstitutionDetailView(StaffPermissionMixin, DetailView):
             "changed_by"
         )[:50]
         context["grant_events"] = (
-            GrantEvent.objects.filter(grant__institution=institution)
+            institution.grants.events()
             .select_related("actor", "grant__program")
             .order_by("-created_at")[:50]
         )

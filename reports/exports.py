@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.functional import Promise
 
-from institutions.importing.cells import neutralise
+from common.spreadsheet import neutralise
 
 
 def _plain(value):

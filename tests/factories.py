@@ -8,10 +8,10 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from grants.models import Disbursement, Grant, GrantEvent, Program
+from imports.models import ImportBatch
 from institutions.models import (
     Beneficiary,
     District,
-    ImportBatch,
     Institution,
     Participant,
     Regency,

@@ -12,9 +12,8 @@ from django.urls import reverse
 from import_export.forms import SelectableFieldsExportForm
 
 from grants.models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
-from grants.resources import GrantResource
 from grants.services import MSG_CEILING_BELOW_COMMITTED
-from institutions.importing.resources import ListCSV
+from imports.resources import GrantResource, InstitutionResource, ListCSV
 from institutions.models import (
     BeneficiaryEnrollment,
     Institution,
@@ -22,7 +21,6 @@ from institutions.models import (
     Regency,
     StaffProfile,
 )
-from institutions.resources import InstitutionResource
 from institutions.services import save_institution
 from tests.factories import (
     BeneficiaryFactory,
@@ -613,7 +611,7 @@ def test_adding_an_institution_records_who_added_it(admin_client, admin_user):
 
 # Import and export ---------------------------------------------------------------
 # The admin's buttons read and write the import page's columns and go through
-# the same importer (institutions.importing); these tests check the wiring.
+# the same importer (imports); these tests check the wiring.
 
 
 @pytest.mark.parametrize("model", [Institution, Grant])

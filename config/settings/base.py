@@ -31,8 +31,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "import_export",
+    "common",
     "institutions",
     "grants",
+    "imports",
     "reports",
 ]
 

@@ -7,8 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.money import rupiah
+
 from ..models import AccountabilityReport, Grant
-from ..money import rupiah
 from .duties import require_role
 from .errors import (
     MSG_LPJ_EXCEEDS,

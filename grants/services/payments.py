@@ -7,10 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.money import rupiah
 from institutions.models import Institution
 
 from ..models import AccountabilityReport, Disbursement, Grant, GrantEvent
-from ..money import rupiah
 from .duties import payment_gaps, refuse_duty_conflict, require_role
 from .errors import (
     MSG_BANK_NOT_CHANGED,

@@ -6,11 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.money import rupiah
 from institutions.audit import record_change
 from institutions.models import regency_scope
 
 from ..models import Grant, Program
-from ..money import rupiah
 from .errors import (
     MSG_CEILING_BELOW_COMMITTED,
     MSG_NO_PERMISSION,

@@ -18,10 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.money import rupiah
 from institutions.models import Institution
 
 from ..models import AccountabilityReport, Grant, GrantEvent, Program
-from ..money import rupiah
 from .duties import (
     MOVE_STEPS,
     refuse_duty_conflict,

@@ -13,7 +13,8 @@ from playwright.sync_api import Page, expect
 
 from grants import roles
 from grants.models import Grant
-from institutions.models import ImportBatch, Institution
+from imports.models import ImportBatch
+from institutions.models import Institution
 from tests.factories import ProgramFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)

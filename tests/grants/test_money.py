@@ -2,8 +2,8 @@ import pytest
 from django import forms
 from django.template import Context, Template
 
+from common.money import parse_amount, rupiah
 from grants.fields import RupiahField, RupiahInput
-from grants.money import parse_amount, rupiah
 
 INVALID = "Tulis nilai dalam rupiah penuh, misalnya 10.000.000 atau Rp10.000.000."
 NOT_POSITIVE = "Nilai harus lebih dari nol."

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 from openpyxl import Workbook
 
-from institutions.importing.batches import Options, import_file
+from imports.batches import Options, import_file
 from tests.factories import ProgramFactory, UserFactory
 
 HEADER = [
@@ -63,7 +63,15 @@ def snapshot() -> dict[str, int]:
         model._meta.label: model._default_manager.count()
         for model in apps.get_models()
         if model._meta.app_label
-        in {"institutions", "grants", "reports", "auth", "admin", "contenttypes"}
+        in {
+            "institutions",
+            "grants",
+            "imports",
+            "reports",
+            "auth",
+            "admin",
+            "contenttypes",
+        }
     }
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from institutions.importing import beneficiaries
+from imports import beneficiaries
 from institutions.models import Beneficiary, BeneficiaryEnrollment
 from tests.factories import BeneficiaryFactory, InstitutionFactory
 

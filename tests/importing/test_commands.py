@@ -6,7 +6,8 @@ from django.core.management.base import CommandError
 
 from grants import services
 from grants.models import Grant
-from institutions.models import BeneficiaryEnrollment, ImportBatch
+from imports.models import ImportBatch
+from institutions.models import BeneficiaryEnrollment
 from tests.factories import InstitutionFactory
 
 from .conftest import HEADER, LAST_YEAR, THIS_YEAR, VILLAGE, csv_bytes, snapshot
@@ -160,8 +161,8 @@ def test_a_file_over_the_size_limit_is_refused(program, list_file, settings):
 )
 def test_every_benchmark_phase_runs_and_leaves_nothing_behind(regions, tmp_path, phase):
     """No timings here: only that each measurement works and rolls back."""
-    from institutions.importing import bench
-    from institutions.importing.samples import recipient_rows, write_csv
+    from benchmarks import import_speed as bench
+    from benchmarks.samples import recipient_rows, write_csv
 
     years = bench.bench_years()
     path = tmp_path / "bench.csv"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from grants import roles, services
 from grants.models import Disbursement, Grant, GrantEvent, Program
-from institutions.importing import programs
+from imports import programs
 from institutions.models import Institution, InstitutionChange
 from tests.factories import (
     GrantFactory,

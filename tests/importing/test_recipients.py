@@ -6,8 +6,9 @@ import pytest
 
 from grants import services
 from grants.models import Disbursement, Grant, GrantEvent, Program
-from institutions.importing import cells, programs, recipients
-from institutions.models import ImportBatch, Institution, Regency, StaffProfile
+from imports import cells, programs, recipients
+from imports.models import ImportBatch
+from institutions.models import Institution, Regency, StaffProfile
 from reports.models import SummaryState
 from tests.factories import (
     GrantFactory,

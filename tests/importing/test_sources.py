@@ -5,9 +5,9 @@ import zipfile
 
 import pytest
 
-from institutions.importing import sources
-from institutions.importing.lists import RECIPIENTS
-from institutions.importing.sources import FileRejected, open_sheet
+from imports import sources
+from imports.lists import RECIPIENTS
+from imports.sources import FileRejected, open_sheet
 
 from .conftest import HEADER, csv_bytes, xlsx_bytes
 

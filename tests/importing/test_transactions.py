@@ -6,15 +6,16 @@ import pytest
 from django.db import connection
 
 from grants.models import Disbursement, Grant, GrantEvent
-from institutions.importing import streaming
-from institutions.importing.batches import (
+from imports import streaming
+from imports.batches import (
     ImportRefused,
     Options,
     confirm_batch,
     preview_upload,
 )
-from institutions.importing.matching import InstitutionIndex
-from institutions.models import ImportBatch, Institution
+from imports.matching import InstitutionIndex
+from imports.models import ImportBatch
+from institutions.models import Institution
 from tests.factories import InstitutionFactory, ProgramFactory, UserFactory
 
 from .conftest import (

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from common.money import rupiah
 from grants.models import Grant, GrantEvent
-from grants.money import rupiah
 from grants.services import (
     MSG_ALREADY_IN_PROGRAM,
     MSG_CEILING,

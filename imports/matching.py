@@ -1,0 +1,291 @@
+"""Find the institution a row means, or plan a new one.
+
+An institution is found by its registration number, else by kind,
+normalised name and village (the database's own uniqueness rules). Rows that
+mean an institution not yet in the database share one planned record, so a
+list with three years of the same group creates it once.
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from common.text import normalize_name
+from institutions.models import Institution
+
+from .lists import INSTITUTION_FIELDS
+from .places import Place
+
+MSG_REGISTRATION_OTHER = gettext_noop(
+    "Nomor register %(number)s sudah dipakai %(name)s (%(kind)s, %(village)s)."
+)
+MSG_REGISTRATION_DIFFERS = gettext_noop(
+    "Lembaga ini tercatat dengan nomor register %(number)s."
+)
+MSG_NAME_DIFFERS = gettext_noop(
+    "Nama di berkas berbeda dengan nama tercatat untuk nomor register ini "
+    "(%(name)s); nama tercatat tetap dipakai."
+)
+MSG_KARANG_TARUNA_TAKEN = gettext_noop(
+    "Desa/kelurahan ini sudah memiliki Karang Taruna: %(name)s."
+)
+MSG_ACCREDITATION_ONLY_LKSA = gettext_noop("Akreditasi hanya untuk LKSA.")
+MSG_WKSBM_TYPE_ONLY_WKSBM = gettext_noop("Jenis WKSBM hanya untuk lembaga WKSBM.")
+MSG_WKSBM_TYPE_CONFLICT = gettext_noop(
+    "Jenis lembaga (%(kind)s) dan jenis WKSBM (%(type)s) tidak sesuai."
+)
+
+FIELD_LABELS = {
+    "wksbm_type": gettext_noop("jenis WKSBM"),
+    "address": gettext_noop("alamat"),
+    "leader_name": gettext_noop("ketua"),
+    "phone": gettext_noop("telepon"),
+    "npwp": gettext_noop("NPWP"),
+    "bank_name": gettext_noop("bank"),
+    "account_number": gettext_noop("nomor rekening"),
+    "account_holder": gettext_noop("nama rekening"),
+    "registration_number": gettext_noop("nomor register"),
+    "email": gettext_noop("surel"),
+    "registration_date": gettext_noop("tanggal register"),
+    "registration_issuer": gettext_noop("penerbit register"),
+    "permit_number": gettext_noop("nomor izin operasional"),
+    "permit_expires_on": gettext_noop("izin berlaku sampai"),
+    "accreditation": gettext_noop("akreditasi"),
+    "accreditation_expires_on": gettext_noop("akreditasi berlaku sampai"),
+    "amount": gettext_noop("nilai bantuan"),
+    "purpose": gettext_noop("peruntukan"),
+    "name": gettext_noop("nama"),
+    "category": gettext_noop("kategori"),
+    "village_id": gettext_noop("desa/kelurahan"),
+}
+UPDATABLE = (*INSTITUTION_FIELDS.values(), "registration_number")
+
+
+@dataclass(slots=True)
+class Known:
+    """An institution already in the database, as far as matching needs it."""
+
+    pk: int
+    kind: str
+    name: str
+    name_key: str
+    village: str
+    registration: str
+    active: bool
+
+
+@dataclass(slots=True)
+class Planned:
+    """An institution the import will create."""
+
+    ref: int
+    kind: str
+    name: str
+    name_key: str
+    village: str
+    registration: str
+    row: int
+    fields: dict = field(default_factory=dict)
+    active: bool = True
+
+
+class InstitutionIndex:
+    def __init__(self):
+        self.known: dict[int, Known] = {}
+        self.by_registration: dict[str, int] = {}
+        self.by_key: dict[tuple[str, str, str], int] = {}
+        self.karang_taruna: dict[str, int] = {}
+        for row in Institution.objects.values_list(
+            "pk",
+            "kind",
+            "name",
+            "name_key",
+            "village_id",
+            "registration_number",
+            "active",
+        ).order_by():
+            known = Known(*row)
+            self.known[known.pk] = known
+            self._index(known.pk, known.kind, known.name_key, known.village)
+            if known.registration:
+                self.by_registration[known.registration] = known.pk
+        self.planned: dict[int, Planned] = {}
+        # Planned institutions that a later row gave other details.
+        self.amended: set[int] = set()
+        # Values rows give existing institutions: {pk: {field: (value, row)}}.
+        self.wanted: dict[int, dict[str, tuple[str, int]]] = {}
+        self.rows_of: dict[int, list[int]] = {}
+
+    def _index(self, ref: int, kind: str, name_key: str, village: str) -> None:
+        self.by_key[(kind, name_key, village)] = ref
+        if kind == Institution.Kind.KARANG_TARUNA:
+            self.karang_taruna.setdefault(village, ref)
+
+    def describe(self, ref: int) -> tuple[str, str, str]:
+        record = self.known.get(ref) or self.planned[ref]
+        return record.name, str(Institution.Kind(record.kind).label), record.village
+
+    def record(self, ref: int) -> Known | Planned:
+        return self.known.get(ref) or self.planned[ref]
+
+    def resolve(
+        self, values: dict, place: Place, errors: list, warnings: list
+    ) -> tuple[int | None, bool]:
+        """The institution a row means (existing pk, or a negative planned ref)
+        and whether it is new; problems go to `errors` and `warnings`."""
+        kind, kind_type = values["jenis_lembaga"]
+        wksbm_type = values.get("jenis_wksbm", "")
+        if wksbm_type and kind != Institution.Kind.WKSBM:
+            errors.append(("jenis_wksbm", wksbm_type, _(MSG_WKSBM_TYPE_ONLY_WKSBM)))
+            return None, False
+        if kind_type and wksbm_type and kind_type != wksbm_type:
+            errors.append(
+                (
+                    "jenis_wksbm",
+                    wksbm_type,
+                    _(MSG_WKSBM_TYPE_CONFLICT)
+                    % {
+                        "kind": Institution.WksbmType(kind_type).label,
+                        "type": Institution.WksbmType(wksbm_type).label,
+                    },
+                )
+            )
+            return None, False
+        if values.get("akreditasi") and kind != Institution.Kind.LKSA:
+            errors.append(
+                ("akreditasi", values["akreditasi"], _(MSG_ACCREDITATION_ONLY_LKSA))
+            )
+            return None, False
+        values["jenis_wksbm"] = wksbm_type or kind_type
+        name = values["nama_lembaga"]
+        name_key = values["_name_key"] = normalize_name(name)
+        village = place.village_code
+        registration = values.get("nomor_register", "")
+        ref = self.by_registration.get(registration) if registration else None
+        if ref is not None:
+            record = self.record(ref)
+            if record.kind != kind or record.village != village:
+                other_name, other_kind, _village = self.describe(ref)
+                errors.append(
+                    (
+                        "nomor_register",
+                        registration,
+                        _(MSG_REGISTRATION_OTHER)
+                        % {
+                            "number": registration,
+                            "name": other_name,
+                            "kind": other_kind,
+                            "village": self._village_name(place, record.village),
+                        },
+                    )
+                )
+                return None, False
+            if record.name_key != name_key:
+                warnings.append(
+                    ("nama_lembaga", name, _(MSG_NAME_DIFFERS) % {"name": record.name})
+                )
+            return ref, False
+        ref = self.by_key.get((kind, name_key, village))
+        if ref is not None:
+            record = self.record(ref)
+            if registration and record.registration:
+                errors.append(
+                    (
+                        "nomor_register",
+                        registration,
+                        _(MSG_REGISTRATION_DIFFERS) % {"number": record.registration},
+                    )
+                )
+                return None, False
+            return ref, False
+        if kind == Institution.Kind.KARANG_TARUNA and village in self.karang_taruna:
+            other = self.record(self.karang_taruna[village])
+            errors.append(
+                (
+                    "nama_lembaga",
+                    name,
+                    _(MSG_KARANG_TARUNA_TAKEN) % {"name": other.name},
+                )
+            )
+            return None, False
+        return None, True
+
+    def _village_name(self, place: Place, code: str) -> str:
+        return place.village_name if code == place.village_code else code
+
+    def plan_new(self, values: dict, place: Place, row: int) -> int:
+        ref = -(len(self.planned) + 1)
+        kind = values["jenis_lembaga"][0]
+        name_key = values["_name_key"]
+        registration = values.get("nomor_register", "")
+        planned = Planned(
+            ref,
+            kind,
+            values["nama_lembaga"],
+            name_key,
+            place.village_code,
+            registration,
+            row,
+            {
+                name: value
+                for column, name in INSTITUTION_FIELDS.items()
+                if (value := values.get(column))
+            },
+        )
+        self.planned[ref] = planned
+        self._index(ref, kind, name_key, place.village_code)
+        if registration:
+            self.by_registration[registration] = ref
+        return ref
+
+    def want(self, ref: int, values: dict, row: int) -> None:
+        """Note the details a row gives; the last non-empty value wins."""
+        if ref < 0:
+            planned = self.planned[ref]
+            fields = planned.fields
+            for column, name in INSTITUTION_FIELDS.items():
+                value = values.get(column)
+                if value and fields.get(name) != value:
+                    fields[name] = value
+                    self.amended.add(ref)
+            registration = values.get("nomor_register")
+            if registration and not planned.registration:
+                planned.registration = registration
+                self.by_registration[registration] = ref
+                self.amended.add(ref)
+            return
+        wanted = self.wanted.get(ref)
+        if wanted is None:
+            wanted = self.wanted[ref] = {}
+            self.rows_of[ref] = []
+        self.rows_of[ref].append(row)
+        for column, name in INSTITUTION_FIELDS.items():
+            value = values.get(column)
+            if value:
+                wanted[name] = (value, row)
+        registration = values.get("nomor_register")
+        if registration and not self.known[ref].registration:
+            wanted["registration_number"] = (registration, row)
+            self.by_registration[registration] = ref
+
+    def changes(self) -> list[tuple[int, dict[str, str], dict[str, str]]]:
+        """Existing institutions whose stored details differ from the file:
+        (pk, new values, old values)."""
+        result = []
+        pks = list(self.wanted)
+        for start in range(0, len(pks), 2000):
+            chunk = pks[start : start + 2000]
+            for current in Institution.objects.filter(pk__in=chunk).values(
+                "pk", *UPDATABLE
+            ):
+                wanted = self.wanted[current["pk"]]
+                new = {
+                    name: value
+                    for name, (value, _row) in wanted.items()
+                    if current[name] != value
+                }
+                if new:
+                    old = {name: current[name] for name in new}
+                    result.append((current["pk"], new, old))
+        return result

@@ -1,0 +1,333 @@
+"""Store a checked plan: every row in one transaction, in a few bulk statements.
+
+Called only inside the caller's transaction and only for a plan without
+errors. New proposals are written here, each with its audit row and the
+importing user as proposer and as the last to set its amount; historical
+rows go through `grants.services.write_historical_grants`, which checks the
+user's permission again and writes their payments. Changes to an
+institution's identity or bank details leave their history (and mark the
+grants whose verified account no longer matches). Bulk writes bypass
+signals, so the changed years are announced here (reports listen).
+"""
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from grants.models import Grant, GrantEvent, Program
+from grants.services import HistoricalGrant, write_historical_grants
+from grants.signals import grants_written_in_bulk
+from institutions.audit import record_change
+from institutions.models import (
+    Beneficiary,
+    BeneficiaryEnrollment,
+    Institution,
+    InstitutionChange,
+)
+from institutions.services import (
+    IDENTITY_FIELDS,
+    identity_of,
+    record_identity_changes,
+)
+
+from .matching import FIELD_LABELS
+from .models import ImportBatch
+from .sinks import sink
+
+NOTE_PROPOSED = gettext_noop(
+    "Diusulkan lewat impor #%(batch)s (berkas %(file)s, baris %(row)s)."
+)
+NOTE_HISTORICAL = gettext_noop(
+    "Data lama dari impor #%(batch)s (berkas %(file)s, baris %(row)s): "
+    "sudah disalurkan %(paid_on)s; tidak melalui verifikasi di aplikasi."
+)
+LOG_IMPORTED = gettext_noop("Diperbarui lewat impor #%(batch)s: %(fields)s.")
+NOTE_IDENTITY_CHANGED = gettext_noop("Impor #%(batch)s (berkas %(file)s).")
+
+INSTITUTION_FIELDS = (
+    "kind",
+    "wksbm_type",
+    "name",
+    "name_key",
+    "village_id",
+    "registration_number",
+    "address",
+    "leader_name",
+    "phone",
+    "npwp",
+    "bank_name",
+    "account_number",
+    "account_holder",
+    "email",
+    "registration_date",
+    "registration_issuer",
+    "permit_number",
+    "permit_expires_on",
+    "accreditation",
+    "accreditation_expires_on",
+)
+# A new proposal; the importing user proposed it and set its amount.
+GRANT_FIELDS = (
+    "program_id",
+    "institution_id",
+    "amount",
+    "purpose",
+    "status",
+    "proposed_by_id",
+    "content_changed_by_id",
+)
+
+
+def _log_updates(
+    user, model, changes: list[tuple[int, dict]], batch: ImportBatch, names: dict
+) -> None:
+    """One history row per changed record, as a form would leave, saying which import."""
+    if user is None or not changes:
+        return
+    content_type = ContentType.objects.get_for_model(model)
+    LogEntry.objects.bulk_create(
+        LogEntry(
+            user_id=user.pk,
+            content_type=content_type,
+            object_id=str(pk),
+            object_repr=str(names.get(pk, pk))[:200],
+            action_flag=CHANGE,
+            change_message=_(LOG_IMPORTED)
+            % {
+                "batch": batch.pk,
+                "fields": ", ".join(_(FIELD_LABELS.get(f, f)) for f in values),
+            },
+        )
+        for pk, values in changes
+    )
+
+
+def institution_values(planned) -> tuple:
+    """A planned institution in the order of `INSTITUTION_FIELDS`."""
+    fields = planned.fields
+    return (
+        planned.kind,
+        fields.get("wksbm_type", ""),
+        planned.name,
+        planned.name_key,
+        planned.village,
+        planned.registration,
+        fields.get("address", ""),
+        fields.get("leader_name", ""),
+        fields.get("phone", ""),
+        fields.get("npwp", ""),
+        fields.get("bank_name", ""),
+        fields.get("account_number", ""),
+        fields.get("account_holder", ""),
+        fields.get("email", ""),
+        fields.get("registration_date"),
+        fields.get("registration_issuer", ""),
+        fields.get("permit_number", ""),
+        fields.get("permit_expires_on"),
+        fields.get("accreditation", ""),
+        fields.get("accreditation_expires_on"),
+    )
+
+
+def note(template: str, batch: ImportBatch, grant) -> str:
+    """The audit note of an imported grant: which import, file and row."""
+    return template % {
+        "batch": batch.pk,
+        "file": batch.file_name,
+        "row": grant.row,
+        "paid_on": grant.paid_on.strftime("%d/%m/%Y") if grant.paid_on else "",
+    }
+
+
+def write_recipients(planner, *, batch: ImportBatch, user, stream=None) -> None:
+    """Store a recipient or institution plan that has no errors.
+
+    With a `stream`, the new institutions and grants are already in (see
+    `streaming`); what is left are the changes to existing records.
+    """
+    assert planner.report.ok, "a plan with errors is never written"
+    rows = sink()
+    user_id = user.pk if user is not None else None
+    index = planner.institutions
+
+    # Institutions.
+    if stream is None:
+        planned = list(index.planned.values())
+        ids = rows.insert(
+            Institution,
+            INSTITUTION_FIELDS,
+            [institution_values(p) for p in planned],
+            constants={"created_by_id": user_id, "import_batch_id": batch.pk},
+            with_ids=True,
+        )
+        institution_pk = {p.ref: pk for p, pk in zip(planned, ids, strict=True)}
+    else:
+        institution_pk = stream.institution_ids
+        # Details that rows after the first gave a new institution.
+        rows.update(
+            Institution,
+            [
+                (
+                    institution_pk[ref],
+                    dict(zip(INSTITUTION_FIELDS, institution_values(p), strict=True)),
+                )
+                for ref in sorted(index.amended)
+                if (p := index.planned[ref])
+            ],
+        )
+    changes = [(pk, new) for pk, new, _old in planner.institution_updates]
+    rows.update(Institution, changes)
+    _log_updates(
+        user,
+        Institution,
+        changes,
+        batch,
+        {pk: index.known[pk].name for pk, _v in changes},
+    )
+    _record_identity_changes(planner.institution_updates, batch=batch, user=user)
+    if not planner.with_grants:
+        return
+
+    # Programmes the user asked to create: few, so one by one with their history.
+    for info in planner.programs.planned:
+        if info.pk is None:
+            info.pk = Program.objects.create(
+                year=info.year, name=info.name, budget_ceiling=info.budget_ceiling
+            ).pk
+        else:
+            Program.objects.filter(pk=info.pk).update(
+                budget_ceiling=info.budget_ceiling
+            )
+        if user is not None:
+            record_change(user, Program.objects.get(pk=info.pk), created=True)
+
+    proposals = [g for g in planner.new_grants if g.status == Grant.Status.PROPOSED]
+    historical = [g for g in planner.new_grants if g.status != Grant.Status.PROPOSED]
+    if stream is None:
+        _insert_proposals(rows, proposals, institution_pk, batch, user_id)
+    if historical:
+        write_historical_grants(
+            [_historical(g, institution_pk, batch) for g in historical],
+            by=user,
+            import_batch_id=batch.pk,
+            today=planner.today,
+        )
+    rows.update(
+        Grant,
+        [
+            # Whoever set the amount may not verify or approve it.
+            (pk, {"amount": amount, "purpose": purpose, "content_changed_by": user})
+            for pk, amount, purpose in planner.grant_updates
+        ],
+    )
+    _log_updates(
+        user,
+        Grant,
+        [
+            (pk, {"amount": amount, "purpose": purpose})
+            for pk, amount, purpose in planner.grant_updates
+        ],
+        batch,
+        {},
+    )
+    grants_written_in_bulk.send(sender=Grant, years=sorted(set(planner.years)))
+
+
+def _historical(grant, institution_pk: dict, batch: ImportBatch) -> HistoricalGrant:
+    return HistoricalGrant(
+        program_id=grant.program.pk,
+        institution_id=institution_pk.get(grant.institution, grant.institution),
+        amount=grant.amount,
+        purpose=grant.purpose,
+        decree_number=grant.decree_number,
+        decree_date=grant.decree_date,
+        paid_on=grant.paid_on,
+        note=note(_(NOTE_HISTORICAL), batch, grant),
+    )
+
+
+def _record_identity_changes(updates, *, batch: ImportBatch, user) -> None:
+    """Keep the history of the identity and bank details the import changed.
+
+    The planner knows the old values of the fields it changes; the others
+    are as stored, so only real changes are recorded.
+    """
+    identity = set(IDENTITY_FIELDS)
+    old_values = {
+        pk: {f: v or "" for f, v in old.items() if f in identity}
+        for pk, new, old in updates
+        if identity.intersection(new)
+    }
+    if not old_values:
+        return
+    changed = []
+    pks = sorted(old_values)
+    for start in range(0, len(pks), 2000):
+        for institution in Institution.objects.filter(pk__in=pks[start : start + 2000]):
+            before = identity_of(institution) | old_values[institution.pk]
+            changed.append((institution, before))
+    record_identity_changes(
+        changed,
+        by=user,
+        source=InstitutionChange.Source.IMPORT,
+        note=_(NOTE_IDENTITY_CHANGED) % {"batch": batch.pk, "file": batch.file_name},
+    )
+
+
+def _insert_proposals(
+    rows, grants, institution_pk: dict, batch: ImportBatch, user_id
+) -> None:
+    """New proposals, each with its audit row."""
+    grant_ids = rows.insert(
+        Grant,
+        GRANT_FIELDS,
+        [
+            (
+                g.program.pk,
+                institution_pk.get(g.institution, g.institution),
+                g.amount,
+                g.purpose,
+                Grant.Status.PROPOSED,
+                user_id,
+                user_id,
+            )
+            for g in grants
+        ],
+        constants={"import_batch_id": batch.pk},
+        with_ids=True,
+    )
+    proposed = _(NOTE_PROPOSED)
+    rows.insert(
+        GrantEvent,
+        ("grant_id", "from_status", "to_status", "actor_id", "note"),
+        [
+            (pk, "", Grant.Status.PROPOSED, user_id, note(proposed, batch, g))
+            for pk, g in zip(grant_ids, grants, strict=True)
+        ],
+    )
+
+
+def write_beneficiaries(planner, *, batch: ImportBatch, user) -> None:
+    """Store a beneficiary plan that has no errors."""
+    assert planner.report.ok, "a plan with errors is never written"
+    rows = sink()
+    new = planner.new_people
+    ids = rows.insert(
+        Beneficiary,
+        ("nik", "name", "category", "village_id"),
+        [(p.nik, p.name, p.category, p.village) for p in new],
+        with_ids=True,
+    )
+    person_pk = {p.nik: pk for p, pk in zip(new, ids, strict=True)}
+    rows.update(Beneficiary, planner.person_updates)
+    _log_updates(user, Beneficiary, planner.person_updates, batch, {})
+    rows.insert(
+        BeneficiaryEnrollment,
+        ("beneficiary_id", "institution_id", "year"),
+        [
+            (person_pk.get(nik, pk), planner.institution.pk, planner.year)
+            for nik, pk in planner.new_enrollments
+        ],
+        constants={"import_batch_id": batch.pk},
+    )
