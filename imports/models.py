@@ -19,6 +19,10 @@ class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("Menunggu konfirmasi")
     IMPORTED = "imported", _("Diimpor")
     REJECTED = "rejected", _("Ditolak")
+    # The database refused the write (e.g. a conflict); nothing was kept.
+    FAILED = "failed", _("Gagal")
+    # Previewed but never confirmed; its file is deleted after the retention period.
+    ABANDONED = "abandoned", _("Tidak dikonfirmasi")
 
 
 def import_upload_to(batch: "ImportBatch", filename: str) -> str:
@@ -36,7 +40,10 @@ class ImportBatch(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PREVIEWED
     )
-    file = models.FileField(_("berkas"), upload_to=import_upload_to, max_length=255)
+    # Empty once the retention period removed the file of an unconfirmed preview.
+    file = models.FileField(
+        _("berkas"), upload_to=import_upload_to, max_length=255, blank=True
+    )
     file_name = models.CharField(_("nama berkas"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
     size = models.PositiveBigIntegerField(_("ukuran (bita)"))
@@ -48,6 +55,8 @@ class ImportBatch(models.Model):
     rows_rejected = models.PositiveIntegerField(_("ditolak"), default=0)
     warnings_count = models.PositiveIntegerField(_("peringatan"), default=0)
     report = models.JSONField(_("laporan"), default=dict, blank=True)
+    # Why the batch was rejected, failed or abandoned, in the user's words.
+    reason = models.TextField(_("alasan"), blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
