@@ -1,19 +1,25 @@
-"""Import a list: preview it, then confirm it, all or nothing.
+"""Import a list: read, plan, then write, all or nothing.
 
-`preview_upload` checks an uploaded file without writing anything; a file
-without errors is kept on an `ImportBatch` awaiting confirmation.
-`confirm_batch` reads the kept file again, checks it again, and writes every
-row in one transaction, or nothing. `import_file` does both in one step for
-the command line.
+Every import is three steps in this order, with nothing written before the
+last: read the file, plan every row (each row's checks, and then the checks
+that need the whole list, such as the programme ceilings, on the planned rows
+alone), and write the plan in one transaction with COPY (`writer`).
+
+`preview_upload` checks an uploaded file and keeps it on an `ImportBatch`,
+awaiting confirmation or, when it has errors, as a rejected attempt that can
+be checked again with other options (`recheck_batch`). `confirm_batch` reads
+the kept file again, plans it again and writes it. `import_file` does all in
+one step for the command line.
 """
 
 import hashlib
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files import File
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -26,11 +32,14 @@ from .models import ImportBatch
 from .planning import Planner
 from .recipients import InstitutionPlanner, RecipientPlanner
 from .report import Report
-from .streaming import StreamingWriter
 from .writer import write_beneficiaries, write_recipients
+
+logger = logging.getLogger(__name__)
 
 Kind = ImportBatch.Kind
 Status = ImportBatch.Status
+# Attempts whose kept file may be checked again with other options.
+RECHECKABLE = (Status.PREVIEWED, Status.REJECTED)
 
 MSG_ALREADY_DONE = gettext_noop(
     "Impor ini sudah %(status)s; tidak dapat dikonfirmasi lagi."
@@ -45,9 +54,15 @@ MSG_NOTHING_TO_DO = gettext_noop(
 MSG_NO_LONGER_VALID = gettext_noop(
     "Berkas tidak lagi lolos pemeriksaan; tidak ada yang disimpan."
 )
-MSG_CONFLICT = gettext_noop(
-    "Data yang sama sedang diubah oleh pengguna lain; tidak ada yang disimpan. "
-    "Coba lagi."
+MSG_DATABASE_FAILED = gettext_noop(
+    "Basis data menolak penyimpanan (mungkin data yang sama sedang diubah oleh "
+    "pengguna lain); tidak ada yang disimpan. Periksa ulang berkasnya, lalu coba lagi."
+)
+MSG_HAS_ERRORS = gettext_noop(
+    "Berkas memuat %(count)s kesalahan; tidak ada yang disimpan."
+)
+MSG_CANNOT_RECHECK = gettext_noop(
+    "Impor ini sudah %(status)s atau berkasnya sudah dihapus; unggah berkasnya lagi."
 )
 WARN_SAME_FILE = gettext_noop(
     "Berkas yang sama persis sudah diimpor pada %(when)s (impor #%(batch)s)."
@@ -67,12 +82,16 @@ class Options:
     create_programs: bool = False
     institution_id: int | None = None
     year: int | None = None
+    # Ceilings the user typed for the programmes the import creates, keyed by
+    # `programs.program_key(year, name)` (or by the year alone).
+    program_ceilings: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict:
         return {
             "create_programs": self.create_programs,
             "institution_id": self.institution_id,
             "year": self.year,
+            "program_ceilings": dict(self.program_ceilings),
         }
 
     @classmethod
@@ -81,6 +100,10 @@ class Options:
             create_programs=bool(data.get("create_programs")),
             institution_id=data.get("institution_id"),
             year=data.get("year"),
+            program_ceilings={
+                str(key): int(value)
+                for key, value in (data.get("program_ceilings") or {}).items()
+            },
         )
 
 
@@ -100,69 +123,15 @@ def planner_for(kind: str, options: Options, user) -> Planner:
     scope = regency_scope(user) if user is not None else None
     if kind == Kind.RECIPIENTS:
         return RecipientPlanner(
-            scope=scope, create_programs=options.create_programs, user=user
+            scope=scope,
+            create_programs=options.create_programs,
+            program_ceilings=options.program_ceilings,
+            user=user,
         )
     if kind == Kind.INSTITUTIONS:
         return InstitutionPlanner(scope=scope, user=user)
     institution = Institution.objects.get(pk=options.institution_id)
     return BeneficiaryPlanner(institution=institution, year=options.year, scope=scope)
-
-
-class PlanFailed(Exception):
-    """The plan is not to be kept (it has errors, changes nothing, or is not
-    what was previewed): raised to undo whatever was written meanwhile."""
-
-    def __init__(self, report: Report):
-        super().__init__("the import has errors")
-        self.report = report
-
-
-def _plan_and_write(
-    kind: str,
-    planner: Planner,
-    fileobj: BinaryIO,
-    batch: ImportBatch,
-    user,
-    *,
-    progress=None,
-    max_bytes: int | None = None,
-    expected: Report | None = None,
-) -> Report:
-    """Check every row and store the plan; raise `PlanFailed` if it has errors
-    (or, given the previewed report, if it would now do something else).
-
-    Run inside a transaction (or savepoint) that `PlanFailed` rolls back: on
-    PostgreSQL rows are written while the file is still being read.
-    """
-    stream = None
-    if connection.vendor == "postgresql" and kind != Kind.BENEFICIARIES:
-        stream = StreamingWriter(batch=batch, user=user)
-        planner.stream = stream
-    try:
-        report = planner.plan(fileobj, progress=progress, max_bytes=max_bytes)
-        if stream is not None:
-            stream.finish()
-    except BaseException:
-        if stream is not None:
-            stream.close(failed=True)
-        raise
-    if (
-        not report.ok
-        or not changes_anything(report)
-        or (expected is not None and _differs(report, expected))
-    ):
-        # Nothing is kept, not even the batch, when nothing would change.
-        raise PlanFailed(report)
-    if kind == Kind.BENEFICIARIES:
-        write_beneficiaries(planner, batch=batch, user=user)
-        return report
-    try:
-        write_recipients(planner, batch=batch, user=user, stream=stream)
-    except GrantError as refused:
-        # The grant services check again what the plan checked; should they
-        # disagree, theirs is the word, and nothing is kept.
-        raise ImportRefused(refused.message) from None
-    return report
 
 
 def changes_anything(report: Report) -> bool:
@@ -172,6 +141,19 @@ def changes_anything(report: Report) -> bool:
 def _differs(report: Report, previewed: Report) -> bool:
     counts = ("rows_new", "rows_updated", "rows_unchanged", "rows_rejected")
     return any(getattr(report, c) != getattr(previewed, c) for c in counts)
+
+
+def _write(kind: str, planner: Planner, batch: ImportBatch, user) -> None:
+    """Store a plan without errors, inside the caller's transaction."""
+    if kind == Kind.BENEFICIARIES:
+        write_beneficiaries(planner, batch=batch, user=user)
+        return
+    try:
+        write_recipients(planner, batch=batch, user=user)
+    except GrantError as refused:
+        # The grant services check again what the plan checked; should they
+        # disagree, theirs is the word, and nothing is kept.
+        raise ImportRefused(refused.message) from None
 
 
 def _note_same_file(report: Report, sha256: str, *, exclude: int | None = None) -> None:
@@ -203,74 +185,113 @@ def _fill(batch: ImportBatch, report: Report) -> None:
     batch.report = report.as_json()
 
 
+def _judge(batch: ImportBatch, report: Report) -> None:
+    """Set a checked batch's status and reason from its report."""
+    _fill(batch, report)
+    if report.ok and changes_anything(report):
+        batch.status, batch.reason = Status.PREVIEWED, ""
+    elif report.ok:
+        batch.status, batch.reason = Status.REJECTED, _(MSG_NOTHING_TO_DO)
+    else:
+        batch.status = Status.REJECTED
+        batch.reason = _(MSG_HAS_ERRORS) % {"count": report.errors_total}
+
+
 def preview_upload(
     fileobj: BinaryIO, *, file_name: str, kind: str, options: Options, user
 ) -> tuple[Report, ImportBatch | None]:
-    """Check an uploaded list; keep it for confirmation only when it has no errors
-    and would change something."""
+    """Check an uploaded list and keep it: for confirmation when it has no
+    errors, as a rejected attempt (to fix and check again) when it has.
+
+    Nothing is kept when the file would change nothing.
+    """
     sha256, size = fingerprint(fileobj)
     planner = planner_for(kind, options, user)
     report = planner.plan(fileobj)
     _note_same_file(report, sha256)
-    if not report.ok or not changes_anything(report):
+    if report.ok and not changes_anything(report):
         return report, None
     fileobj.seek(0)
     batch = ImportBatch(
         kind=kind,
-        status=Status.PREVIEWED,
         file_name=file_name[:255],
         sha256=sha256,
         size=size,
         options=options.as_json(),
         created_by=user,
     )
-    _fill(batch, report)
+    _judge(batch, report)
     batch.file.save(sha256, File(fileobj, name=file_name), save=False)
     batch.save()
+    return report, batch
+
+
+def recheck_batch(pk: int, *, options: Options, user) -> tuple[Report, ImportBatch]:
+    """Check a kept file again with other options, without a new upload."""
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=pk)
+        if batch.status not in RECHECKABLE or not batch.file:
+            raise ImportRefused(
+                _(MSG_CANNOT_RECHECK) % {"status": batch.get_status_display().lower()}
+            )
+        planner = planner_for(batch.kind, options, user)
+        with batch.file.open("rb") as stored:
+            report = planner.plan(stored)
+        _note_same_file(report, batch.sha256, exclude=batch.pk)
+        batch.options = options.as_json()
+        _judge(batch, report)
+        batch.save()
     return report, batch
 
 
 def confirm_batch(pk: int, *, user) -> tuple[ImportBatch, str]:
     """Check a previewed batch's file again and import it, all or nothing.
 
-    Returns the batch and, when nothing was written, the reason.
+    Returns the batch and, when nothing was written, the reason. A database
+    error while writing (a conflict with another user, a constraint) marks
+    the batch failed with the reason; it never escapes as a server error.
     """
-    try:
-        with transaction.atomic():
-            batch = ImportBatch.objects.select_for_update().get(pk=pk)
-            if batch.status != Status.PREVIEWED:
-                raise ImportRefused(
-                    _(MSG_ALREADY_DONE) % {"status": batch.get_status_display().lower()}
-                )
-            planner = planner_for(batch.kind, Options.from_json(batch.options), user)
-            previewed = Report.from_json(batch.report)
-            try:
-                with transaction.atomic(), batch.file.open("rb") as stored:
-                    report = _plan_and_write(
-                        batch.kind, planner, stored, batch, user, expected=previewed
-                    )
-            except PlanFailed as failed:
-                _fill(batch, failed.report)
-                if failed.report.ok and not changes_anything(failed.report):
-                    batch.status = Status.IMPORTED
-                    batch.imported_by = user
-                    batch.imported_at = timezone.now()
-                    batch.save()
-                    return batch, _(MSG_NOTHING_TO_DO)
-                if failed.report.ok:
-                    batch.save()
-                    return batch, _(MSG_CHANGED_SINCE_PREVIEW)
-                batch.status = Status.REJECTED
-                batch.save()
-                return batch, _(MSG_NO_LONGER_VALID)
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=pk)
+        if batch.status != Status.PREVIEWED:
+            raise ImportRefused(
+                _(MSG_ALREADY_DONE) % {"status": batch.get_status_display().lower()}
+            )
+        planner = planner_for(batch.kind, Options.from_json(batch.options), user)
+        previewed = Report.from_json(batch.report)
+        with batch.file.open("rb") as stored:
+            report = planner.plan(stored)
+        if report.ok and not changes_anything(report):
+            _fill(batch, report)
             batch.status = Status.IMPORTED
             batch.imported_by = user
             batch.imported_at = timezone.now()
+            batch.save()
+            return batch, _(MSG_NOTHING_TO_DO)
+        if not report.ok:
+            _fill(batch, report)
+            batch.status, batch.reason = Status.REJECTED, _(MSG_NO_LONGER_VALID)
+            batch.save()
+            return batch, _(MSG_NO_LONGER_VALID)
+        if _differs(report, previewed):
             _fill(batch, report)
             batch.save()
-            return batch, ""
-    except IntegrityError:
-        return ImportBatch.objects.get(pk=pk), _(MSG_CONFLICT)
+            return batch, _(MSG_CHANGED_SINCE_PREVIEW)
+        try:
+            with transaction.atomic():
+                _write(batch.kind, planner, batch, user)
+        except DatabaseError as error:
+            # The savepoint is rolled back; the batch row is still ours.
+            logger.warning("import #%s failed: %s", batch.pk, error)
+            batch.status, batch.reason = Status.FAILED, _(MSG_DATABASE_FAILED)
+            batch.save()
+            return batch, _(MSG_DATABASE_FAILED)
+        batch.status, batch.reason = Status.IMPORTED, ""
+        batch.imported_by = user
+        batch.imported_at = timezone.now()
+        _fill(batch, report)
+        batch.save()
+        return batch, ""
 
 
 def import_file(
@@ -285,68 +306,44 @@ def import_file(
     keep_file: bool = True,
     max_bytes: int | None = None,
 ) -> tuple[Report, ImportBatch | None]:
-    """Check and, unless this is a dry run, import a file in one step (the command line)."""
+    """Check and, unless this is a dry run, import a file in one step (the command line).
+
+    Read and check every row first; write only a plan without errors, in one
+    transaction.
+    """
     sha256, size = fingerprint(fileobj)
     planner = planner_for(kind, options, user)
     max_bytes = max_bytes or settings.BANSOS_IMPORT_MAX_BYTES
-    if dry_run or size > max_bytes:
-        report = planner.plan(fileobj, progress=progress, max_bytes=max_bytes)
-        _note_same_file(report, sha256)
+    report = planner.plan(fileobj, progress=progress, max_bytes=max_bytes)
+    _note_same_file(report, sha256)
+    if dry_run or not report.ok or not changes_anything(report):
         return report, None
-    batch, stored = None, None
+    stored = None
     try:
         with transaction.atomic():
-            batch = _imported_batch(
-                fileobj, kind, options, user, sha256, size, file_name, keep_file
+            batch = ImportBatch(
+                kind=kind,
+                file_name=file_name[:255],
+                sha256=sha256,
+                size=size,
+                options=options.as_json(),
+                created_by=user,
+                imported_by=user,
+                imported_at=timezone.now(),
+                status=Status.IMPORTED,
             )
-            stored = batch.file.name
-            fileobj.seek(0)
-            report = _plan_and_write(
-                kind,
-                planner,
-                fileobj,
-                batch,
-                user,
-                progress=progress,
-                max_bytes=max_bytes,
-            )
-            _note_same_file(report, sha256, exclude=batch.pk)
+            if keep_file:
+                fileobj.seek(0)
+                batch.file.save(sha256, File(fileobj, name=file_name), save=False)
+                stored = batch.file.name
             _fill(batch, report)
             batch.save()
-    except PlanFailed as failed:
-        _delete(batch, stored)
-        _note_same_file(failed.report, sha256)
-        return failed.report, None
+            _write(kind, planner, batch, user)
     except BaseException as error:
         # The transaction is undone; the stored copy of the file must go too.
-        _delete(batch, stored)
-        if isinstance(error, IntegrityError):
-            raise ImportRefused(_(MSG_CONFLICT)) from None
+        if stored:
+            batch.file.storage.delete(stored)
+        if isinstance(error, DatabaseError):
+            raise ImportRefused(_(MSG_DATABASE_FAILED)) from None
         raise
     return report, batch
-
-
-def _delete(batch, stored) -> None:
-    if stored:
-        batch.file.storage.delete(stored)
-
-
-def _imported_batch(
-    fileobj, kind, options, user, sha256, size, file_name, keep_file
-) -> ImportBatch:
-    batch = ImportBatch(
-        kind=kind,
-        file_name=file_name[:255],
-        sha256=sha256,
-        size=size,
-        options=options.as_json(),
-        created_by=user,
-        imported_by=user,
-        imported_at=timezone.now(),
-        status=Status.IMPORTED,
-    )
-    if keep_file:
-        fileobj.seek(0)
-        batch.file.save(sha256, File(fileobj, name=file_name), save=False)
-    batch.save()
-    return batch

@@ -6,6 +6,7 @@ preview. Writing is a separate step (`writer`) that only runs when the plan
 has no errors.
 """
 
+import datetime
 import time
 from collections.abc import Callable, Iterable
 from typing import BinaryIO
@@ -16,7 +17,7 @@ from django.utils.translation import gettext_noop
 
 from .cells import CellError
 from .columns import ColumnSet
-from .report import Report
+from .report import MAX_ROWS_LISTED, ROW_ACTIONS, Report
 from .sources import MSG_HEADER_ONLY, FileRejected, open_sheet
 
 MSG_UNKNOWN_COLUMNS = gettext_noop(
@@ -26,6 +27,93 @@ MSG_UNKNOWN_COLUMNS = gettext_noop(
 NEW, UPDATED, UNCHANGED, REJECTED = 1, 2, 0, 3
 PROGRESS_EVERY = 2000
 _MISS = object()
+
+# The values of a row the preview shows, as far as the file has them: the
+# institution, its place, the grant (recipient and institution lists) or the
+# person (beneficiary lists).
+LISTED_COLUMNS = (
+    "nama_lembaga",
+    "desa",
+    "kecamatan",
+    "kabupaten",
+    "kode_desa",
+    "tahun",
+    "program",
+    "nilai_bantuan",
+    "status",
+    "nik",
+    "nama",
+)
+# A rejected row keeps this many of its problems in the list (all are in the
+# report's errors, up to `report.MAX_LISTED`).
+ERRORS_PER_ROW = 5
+ACTION_OF = {
+    NEW: "new",
+    UPDATED: "updated",
+    UNCHANGED: "unchanged",
+    REJECTED: "rejected",
+}
+ACTION_ORDER = {action: position for position, action in enumerate(ROW_ACTIONS)}
+
+
+def _listed_value(value) -> int | str:
+    """A cell as the preview shows it, small and JSON-ready."""
+    if value.__class__ is int:
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, datetime.date):
+        return value.strftime("%d/%m/%Y")
+    text = str(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+class RowListing:
+    """The first rows of a file with a few of their values, for the preview.
+
+    Keeps at most `limit` rejected rows and `limit` others (a row's state may
+    still change after it is read; see `Planner.conclude`), whatever the size
+    of the file; the rest is only counted.
+    """
+
+    def __init__(self, names: Iterable[str], limit: int = MAX_ROWS_LISTED):
+        names = set(names)
+        self.columns = [name for name in LISTED_COLUMNS if name in names]
+        self.limit = limit
+        self.rejected: list[tuple[int, int, dict, list]] = []
+        self.others: list[tuple[int, int, dict, list]] = []
+
+    def add(self, index: int, number: int, state: int, values: dict, errors) -> None:
+        kept = self.rejected if state == REJECTED else self.others
+        if len(kept) >= self.limit:
+            return
+        shown = {
+            name: _listed_value(values[name]) for name in self.columns if name in values
+        }
+        problems = []
+        if state == REJECTED:
+            for column, value, message in errors[:ERRORS_PER_ROW]:
+                if column in self.columns and column not in shown:
+                    shown[column] = _listed_value(value)
+                problems.append({"column": column, "message": str(message)})
+        kept.append((index, number, shown, problems))
+
+    def finish(self, states) -> tuple[list[dict], bool]:
+        """The rows in their final state, problems first; and whether any were left out."""
+        rows = [
+            {
+                "row": number,
+                "action": ACTION_OF[states[index]],
+                "values": shown,
+                "errors": problems,
+            }
+            for index, number, shown, problems in (*self.rejected, *self.others)
+        ]
+        rows.sort(key=lambda row: (ACTION_ORDER[row["action"]], row["row"]))
+        del rows[self.limit :]
+        return rows, len(rows) < len(states)
 
 
 class RowReader:
@@ -91,6 +179,7 @@ class Planner:
         self.report = Report()
         self.states = bytearray()
         self.row_numbers: list[int] = []
+        self.listing: RowListing | None = None
 
     def plan(
         self,
@@ -124,10 +213,14 @@ class Planner:
                 check_row = self.check_row
                 read = reader.read
                 row_numbers, states = self.row_numbers, self.states
+                self.listing = RowListing(positions)
+                list_row = self.listing.add
                 for number, cells in sheet.rows:
                     values, errors = read(cells)
                     row_numbers.append(number)
-                    states.append(check_row(number, values, errors))
+                    state = check_row(number, values, errors)
+                    list_row(len(states), number, state, values, errors)
+                    states.append(state)
                     if progress is not None and len(states) % PROGRESS_EVERY == 0:
                         progress(len(states), sheet.progress())
                 if progress is not None:
@@ -166,6 +259,9 @@ class Planner:
         report.rows_rejected = states.count(REJECTED)
         # Row by row, for the admin's result table; not kept in the JSON report.
         report.row_states = list(zip(self.row_numbers, states, strict=True))
+        # Rows to show, in their final state: `conclude` may have changed it.
+        if self.listing is not None:
+            report.rows, report.rows_cut = self.listing.finish(states)
 
     def _finish(self, started: float) -> Report:
         self.report.seconds = round(time.perf_counter() - started, 3)

@@ -1,10 +1,11 @@
 """Which programme a row belongs to: named by `program`, or by `tahun` when that
 year has exactly one programme; missing ones are planned on request.
 
-Programmes of this year and the next are the Pimpinan's, made in the app with
-their ceiling and decree: an import never creates them. Only a user allowed
-to import historical grants may have the programmes of past years created
-from the file, with the sum of their grants as the ceiling.
+A missing programme is created by an import only when the user asked for it
+and may create programmes (`grants.services.can_manage_programs`), and only
+with the ceiling the user typed for it, never one taken from the file: the
+preview lists the programmes the file needs (`Report.new_programs`) and asks
+for their ceilings.
 """
 
 import datetime
@@ -23,9 +24,9 @@ MSG_NO_PROGRAM = gettext_noop(
     "centang \u201cbuat program yang belum ada\u201d."
 )
 MSG_PROGRAM_BY_PIMPINAN = gettext_noop(
-    "Program tahun %(year)s belum ada dan tidak dapat dibuat lewat impor: program "
-    "dibuat oleh Pimpinan di menu Program & Bantuan. Lewat impor hanya program "
-    "tahun-tahun lalu yang dapat dibuat, oleh pengguna dengan izin impor data historis."
+    "Program tahun %(year)s belum ada. Program dibuat oleh Pimpinan di menu "
+    "Program & Bantuan, atau lewat impor oleh pengguna yang berwenang membuat "
+    "program, dengan pagu yang diketik sendiri."
 )
 MSG_SEVERAL_PROGRAMS = gettext_noop(
     "Tahun %(year)s memiliki beberapa program (%(names)s); isi kolom program."
@@ -40,6 +41,11 @@ MSG_PROGRAM_NEEDS_YEAR = gettext_noop(
 MSG_PROGRAM_YEAR_DIFFERS = gettext_noop(
     "Program \u201c%(name)s\u201d adalah program tahun %(program_year)s, bukan %(year)s."
 )
+
+
+def program_key(year: int, name: str) -> str:
+    """How the user's ceiling for a programme to create is keyed (`Options`)."""
+    return f"{year}|{' '.join(name.split())}"
 
 
 class ProgramError(Exception):
@@ -66,6 +72,8 @@ class ProgramInfo:
     added: int = 0
     added_aided: int = 0
     first_row: int = 0
+    # The ceiling the user typed for a programme the import creates.
+    typed_ceiling: int | None = None
     grants: dict | None = field(default=None)
     # The database key: the ref of an existing programme, or of a planned one
     # once it has been created.
@@ -79,15 +87,13 @@ class ProgramIndex:
         create_missing: bool,
         today: datetime.date,
         may_create: bool = False,
-        on_plan=None,
+        ceilings: dict[str, int] | None = None,
     ):
-        # Asked for, and allowed: only past years, only to a user who may
-        # import historical grants (`may_create`).
+        # Asked for, and allowed to a user who may create programmes.
         self.create_missing = create_missing
         self.may_create = may_create
+        self.ceilings = ceilings or {}
         self.this_year = today.year
-        # Called with each planned programme when it must exist at once (streaming).
-        self.on_plan = on_plan
         self.by_ref: dict[int, ProgramInfo] = {}
         self.by_year: dict[int, list[ProgramInfo]] = {}
         self.by_name: dict[str, list[ProgramInfo]] = {}
@@ -172,7 +178,7 @@ class ProgramIndex:
         raise ProgramError("tahun", _(MSG_NO_PROGRAM) % {"year": year})
 
     def _creatable(self, year: int) -> bool:
-        return self.may_create and year < self.this_year
+        return self.may_create
 
     def _plan(self, year: int, name: str, row: int) -> ProgramInfo:
         if not self._creatable(year):
@@ -185,10 +191,13 @@ class ProgramIndex:
             new=True,
             first_row=row,
             grants={},
+            takes_proposals=year in (self.this_year, self.this_year + 1),
+        )
+        # Keyed by year and name (the page), or by year alone (the command line).
+        info.typed_ceiling = self.ceilings.get(
+            program_key(info.year, info.name), self.ceilings.get(str(info.year))
         )
         self._add(info)
-        if self.on_plan is not None:
-            info.pk = self.on_plan(info)
         return info
 
     @property

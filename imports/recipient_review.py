@@ -22,6 +22,7 @@ from institutions.models import Institution
 
 from .matching import FIELD_LABELS
 from .planning import UNCHANGED, UPDATED
+from .programs import program_key
 
 Status = Grant.Status
 
@@ -38,7 +39,11 @@ EFFECT_GRANTS = gettext_noop(
     "jumlah %(amount)s); bantuan diperbarui: %(updated)s."
 )
 EFFECT_PROGRAM = gettext_noop(
-    "Program baru: %(name)s, tahun %(year)s, pagu %(ceiling)s (jumlah bantuannya)."
+    "Program baru: %(name)s, tahun %(year)s, pagu %(ceiling)s."
+)
+MSG_CEILING_NEEDED = gettext_noop(
+    "Program %(program)s belum ada dan akan dibuat: isi pagunya di pratinjau, "
+    "lalu periksa ulang."
 )
 CHANGE_LINE = gettext_noop("%(name)s: %(field)s %(old)s \u2192 %(new)s")
 LKSA_DOCUMENTS = ("permit_expires_on", "accreditation", "accreditation_expires_on")
@@ -75,16 +80,43 @@ class ListReview:
                 )
 
     def _ceilings(self) -> None:
+        """Aided grants against each programme's room, on the planned rows alone.
+
+        Nothing is written before this check, so the room is what the
+        database holds now; a programme to create has the ceiling the user
+        typed, which must cover what the file pays out of it.
+        """
+        new_programs = []
         for program in list(self.programs.by_ref.values()):
             if program.new:
-                program.budget_ceiling = program.added
+                if not program.added:
+                    continue
+                new_programs.append(
+                    {
+                        "key": program_key(program.year, program.name),
+                        "year": program.year,
+                        "name": program.name,
+                        "needed": program.added,
+                    }
+                )
+                if not program.typed_ceiling or program.typed_ceiling <= 0:
+                    self.report.error(
+                        None,
+                        "program",
+                        program.name,
+                        _(MSG_CEILING_NEEDED)
+                        % {"program": f"{program.name} ({program.year})"},
+                    )
+                    continue
+                program.budget_ceiling = program.typed_ceiling
+                room = program.typed_ceiling
+            elif program.added_aided:
+                room = (
+                    program.budget_ceiling
+                    - Grant.objects.filter(program_id=program.ref).committed_total()
+                )
+            else:
                 continue
-            if not program.added_aided:
-                continue
-            room = (
-                program.budget_ceiling
-                - Grant.objects.filter(program_id=program.ref).committed_total()
-            )
             if program.added_aided > room:
                 self.report.error(
                     None,
@@ -97,6 +129,7 @@ class ListReview:
                         "room": rupiah(max(room, 0)),
                     },
                 )
+        self.report.new_programs = new_programs
 
     def _grant_warnings(self) -> None:
         proposed = [g for g in self.new_grants if g.status == Status.PROPOSED]

@@ -27,6 +27,7 @@ from grants.services import (
     MSG_PAID_BEFORE_DECREE,
     MSG_PROGRAM_CLOSED,
     MSG_PROGRAM_YEAR,
+    can_manage_programs,
     has_role_for,
     historical_year_error,
     may_import_historical,
@@ -118,18 +119,22 @@ class RecipientPlanner(ListReview, Planner):
         *,
         scope=None,
         create_programs: bool = False,
+        program_ceilings: dict[str, int] | None = None,
         user=None,
         today: datetime.date | None = None,
     ):
         super().__init__()
-        # Set by the caller to write rows while they are read (see `streaming`).
-        self.stream = None
         self.scope = scope
         self.create_programs = create_programs
-        self.historical_allowed = may_import_historical(user)
+        self.program_ceilings = program_ceilings or {}
+        # A command run without a user is the server administrator's: it may
+        # bring in history, but creating a programme needs a named manager.
+        self.historical_allowed = user is None or may_import_historical(user)
+        self.programs_allowed = user is not None and can_manage_programs(
+            user, "add_program"
+        )
         # Proposing, or changing what a proposal asks for, is the Operator's
-        # step wherever it is taken; a command run without a user is the
-        # server administrator's.
+        # step wherever it is taken.
         self.proposing_allowed = user is None or has_role_for(user, "propose")
         self.today = today or timezone.localdate()
 
@@ -140,8 +145,8 @@ class RecipientPlanner(ListReview, Planner):
             self.programs = ProgramIndex(
                 create_missing=self.create_programs,
                 today=self.today,
-                may_create=self.historical_allowed,
-                on_plan=self.stream.program if self.stream is not None else None,
+                may_create=self.programs_allowed,
+                ceilings=self.program_ceilings,
             )
         # Proposals and historical grants; `writer` stores them apart.
         self.new_grants: list[NewGrant] = []
@@ -201,8 +206,6 @@ class RecipientPlanner(ListReview, Planner):
             self.report.warn(number, column, value, message)
         if is_new:
             ref = self.institutions.plan_new(values, place, number)
-            if self.stream is not None:
-                self.stream.institution(self.institutions.planned[ref])
         else:
             self.institutions.want(ref, values, len(self.states))
         if not self.with_grants:
@@ -389,9 +392,6 @@ class RecipientPlanner(ListReview, Planner):
             values.get("tanggal_salur") if status == Status.DISBURSED else None,
         )
         self.new_grants.append(grant)
-        # Historical grants go through `write_historical_grants` once all is read.
-        if self.stream is not None and status == Status.PROPOSED:
-            self.stream.grant(grant)
         return NEW
 
 

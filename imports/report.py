@@ -14,6 +14,26 @@ LINE_MORE = gettext_noop("... dan %(count)s lainnya; yang terbanyak:")
 
 # The preview lists this many problems of each sort; the counts cover them all.
 MAX_LISTED = 500
+# The preview keeps this many rows of the file to show (problems first); real
+# lists are a few hundred rows, national ones are only counted past this.
+MAX_ROWS_LISTED = 5000
+
+# What a listed row does, in the order the preview shows them.
+ROW_ACTIONS = ("rejected", "new", "updated", "unchanged")
+
+ENCODING_NAMES = {
+    "utf-8-sig": gettext_noop("UTF-8 (Excel)"),
+    "utf-8": gettext_noop("UTF-8"),
+    "cp1252": gettext_noop("Windows (Excel lama)"),
+    "windows-1252": gettext_noop("Windows (Excel lama)"),
+    "utf-16": gettext_noop("UTF-16 (Excel)"),
+}
+DELIMITER_NAMES = {
+    ";": gettext_noop("titik koma"),
+    ",": gettext_noop("koma"),
+    "\t": gettext_noop("tab"),
+}
+FORMAT_NAMES = {"csv": gettext_noop("CSV"), "xlsx": gettext_noop("Excel (.xlsx)")}
 
 
 @dataclass
@@ -49,6 +69,14 @@ class Report:
     encoding: str = ""
     delimiter: str = ""
     seconds: float = 0.0
+    # Rows of the file to show, problems first (see `planning.RowListing`):
+    # {"row", "action" (one of ROW_ACTIONS), "values", "errors"}; at most
+    # MAX_ROWS_LISTED, and `rows_cut` when the file had more.
+    rows: list[dict] = field(default_factory=list)
+    rows_cut: bool = False
+    # Programmes the file needs that do not exist yet and that the user may
+    # create: {"key": "<year>|<name>", "year", "name", "needed"}.
+    new_programs: list[dict] = field(default_factory=list)
 
     def __post_init__(self):
         self._error_counter: Counter = Counter()
@@ -59,8 +87,32 @@ class Report:
         return self.errors_total == 0
 
     @property
+    def format_shown(self) -> str:
+        name = FORMAT_NAMES.get(self.file_format)
+        return _(name) if name else self.file_format.upper()
+
+    @property
+    def encoding_shown(self) -> str:
+        """How the file's text was saved, in the words of Excel's "Save as"."""
+        name = ENCODING_NAMES.get(self.encoding.lower())
+        return _(name) if name else self.encoding.upper()
+
+    @property
     def delimiter_shown(self) -> str:
-        return "tab" if self.delimiter == "\t" else self.delimiter
+        name = DELIMITER_NAMES.get(self.delimiter)
+        return _(name) if name else f"\u201c{self.delimiter}\u201d"
+
+    def rows_of(self, action: str = "") -> list[dict]:
+        """The listed rows, all or those of one action."""
+        if not action:
+            return self.rows
+        return [row for row in self.rows if row["action"] == action]
+
+    def rows_counted(self, action: str = "") -> int:
+        """How many rows of the file, all or of one action (listed or not)."""
+        if not action:
+            return self.rows_total
+        return getattr(self, f"rows_{action}")
 
     def error(
         self, row: int | None, column: str, value, message: str, *, kind: str = ""

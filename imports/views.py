@@ -3,6 +3,7 @@
 
 import datetime
 import tempfile
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -11,32 +12,29 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from grants.filters import GrantFilter
 from grants.models import Grant
-from grants.services import may_import_historical
+from grants.services import can_manage_programs, may_import_historical
 from institutions.access import StaffPermissionMixin
 from institutions.filters import EnrollmentFilter, InstitutionFilter
 from institutions.models import BeneficiaryEnrollment, Institution, regency_scope
 
-from . import exports
-from .batches import (
-    MSG_NOTHING_TO_DO,
-    ImportRefused,
-    Options,
-    confirm_batch,
-    preview_upload,
-)
-from .forms import ImportForm
+from . import batches, exports
+from .batches import MSG_NOTHING_TO_DO, ImportRefused, confirm_batch, preview_upload
+from .forms import ROW_FILTERS, ImportForm, RecheckForm, RowFilterForm
 from .lists import COLUMN_SETS
 from .models import ImportBatch
-from .report import Report
+from .report import MAX_ROWS_LISTED, Report
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 LISTED = 50
+ROWS_PER_PAGE = 50
+FILTER_OF_ACTION = {action: word for word, action in ROW_FILTERS.items()}
 
 
 def _batches(user):
@@ -69,21 +67,15 @@ def import_index(request):
         if form is None:
             raise PermissionDenied
         if form.is_valid():
-            data = form.cleaned_data
-            institution = data.get("institution_obj")
-            options = Options(
-                create_programs=data.get("create_programs", False),
-                institution_id=institution.pk if institution else None,
-                year=data.get("year"),
-            )
-            upload = data["file"]
+            upload = form.cleaned_data["file"]
             report, batch = preview_upload(
                 upload.file,
                 file_name=upload.name,
-                kind=data["kind"],
-                options=options,
+                kind=form.cleaned_data["kind"],
+                options=form.options(),
                 user=request.user,
             )
+            # Kept also with errors: its page shows them and offers a re-check.
             if batch is not None:
                 return redirect(batch)
             if report.ok:
@@ -115,16 +107,52 @@ def _batch_for(request, pk: int) -> ImportBatch:
     return get_object_or_404(_batches(request.user), pk=pk)
 
 
+def _report_of(batch: ImportBatch) -> Report | None:
+    return Report.from_json(batch.report) if batch.report else None
+
+
+def _may_recheck(user, batch: ImportBatch) -> bool:
+    return (
+        batch.status in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.REJECTED)
+        and bool(batch.file)
+        and user.has_perm("imports.add_importbatch")
+    )
+
+
+def _recheck_form(request, batch: ImportBatch, report: Report | None, data=None):
+    return RecheckForm(
+        data,
+        batch=batch,
+        new_programs=report.new_programs if report else [],
+        may_set_ceilings=can_manage_programs(request.user),
+        institutions=Institution.objects.visible_to(request.user),
+        may_create_programs=may_import_historical(request.user),
+    )
+
+
 @permission_required("imports.view_importbatch", raise_exception=True)
 def import_detail(request, pk: int):
     """One import: the preview awaiting confirmation, or what the import did."""
-    batch = _batch_for(request, pk)
+    return _detail(request, _batch_for(request, pk))
+
+
+def _detail(request, batch: ImportBatch, recheck_form=None, status: int = 200):
+    report = _report_of(batch)
+    if recheck_form is None and _may_recheck(request.user, batch):
+        recheck_form = _recheck_form(request, batch, report)
+    shown = (
+        [row for row in report.rows if row["action"] != "unchanged"] if report else []
+    )
     context = {
         "batch": batch,
-        "report": Report.from_json(batch.report) if batch.report else None,
+        "report": report,
+        "rows": [_row_shown(row) for row in shown[:LISTED]],
+        "rows_more": len(shown) > LISTED,
         "can_confirm": batch.can_confirm
         and request.user.has_perm("imports.add_importbatch"),
+        "recheck_form": recheck_form,
         "listed": LISTED,
+        "rows_listed_max": MAX_ROWS_LISTED,
     }
     if batch.status == ImportBatch.Status.IMPORTED:
         context["institutions"] = batch.institutions.select_related(
@@ -141,7 +169,97 @@ def import_detail(request, pk: int):
             "grants": batch.grants.count(),
             "enrollments": batch.enrollments.count(),
         }
-    return render(request, "imports/import_detail.html", context)
+    return render(request, "imports/import_detail.html", context, status=status)
+
+
+@require_POST
+@permission_required("imports.add_importbatch", raise_exception=True)
+def import_recheck(request, pk: int):
+    """Check the stored file again with other options; no new upload."""
+    batch = _batch_for(request, pk)
+    if not _may_recheck(request.user, batch):
+        messages.error(request, _("Impor ini tidak dapat diperiksa ulang."))
+        return redirect(batch)
+    form = _recheck_form(request, batch, _report_of(batch), request.POST)
+    if not form.is_valid():
+        return _detail(request, batch, recheck_form=form, status=400)
+    try:
+        report, batch = batches.recheck_batch(
+            batch.pk, options=form.options(), user=request.user
+        )
+    except ImportRefused as refused:
+        messages.error(request, refused.message)
+        return redirect(batch)
+    if report.ok:
+        messages.success(request, _("Berkas diperiksa ulang dan lolos pemeriksaan."))
+    else:
+        messages.error(request, _("Berkas diperiksa ulang dan masih ada kesalahan."))
+    return redirect(batch)
+
+
+@permission_required("imports.view_importbatch", raise_exception=True)
+def import_rows(request, pk: int):
+    """The rows of an import's file, of one action or all, page by page."""
+    batch = _batch_for(request, pk)
+    report = _report_of(batch)
+    form = RowFilterForm(request.GET)
+    rows, status = [], 200
+    if not form.is_valid():
+        status = 400
+    elif report is not None:
+        rows = report.rows_of(form.action())
+    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    action = form.action() if status == 200 else ""
+    return render(
+        request,
+        "imports/import_rows.html",
+        {
+            "batch": batch,
+            "report": report,
+            "filter": SimpleNamespace(form=form),
+            "page_obj": page,
+            "rows": [_row_shown(row) for row in page.object_list],
+            "listed": len(rows),
+            "counted": report.rows_counted(action) if report else 0,
+            "rows_listed_max": MAX_ROWS_LISTED,
+        },
+        status=status,
+    )
+
+
+ACTION_LABELS = {
+    "new": gettext_noop("Baru"),
+    "updated": gettext_noop("Diperbarui"),
+    "unchanged": gettext_noop("Tidak berubah"),
+    "rejected": gettext_noop("Ditolak"),
+}
+ACTION_BADGES = {"new": "accepted", "updated": "approved", "rejected": "rejected"}
+
+
+def _row_shown(row: dict) -> dict:
+    """A listed row (see `planning.RowListing`) in the words of the page."""
+    values = row.get("values", {})
+    places = [values.get(name) for name in ("desa", "kecamatan", "kabupaten")]
+    status = values.get("status", "")
+    if status in Grant.Status.values:
+        status = Grant.Status(status).label
+    return {
+        "row": row["row"],
+        "action": row["action"],
+        "action_label": _(ACTION_LABELS[row["action"]]),
+        "badge": ACTION_BADGES.get(row["action"], ""),
+        "filter": FILTER_OF_ACTION[row["action"]],
+        "institution": values.get("nama_lembaga", ""),
+        "place": ", ".join(p for p in places if p) or values.get("kode_desa", ""),
+        "year": values.get("tahun", ""),
+        "program": values.get("program", ""),
+        "amount": values.get("nilai_bantuan", ""),
+        "amount_is_money": isinstance(values.get("nilai_bantuan"), int),
+        "status": status,
+        "nik": values.get("nik", ""),
+        "name": values.get("nama", ""),
+        "errors": row.get("errors", []),
+    }
 
 
 @require_POST

@@ -12,13 +12,14 @@ signals, so the changed years are announced here (reports listen).
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from common.bulk import sink
 from grants.models import Grant, GrantEvent, Program
-from grants.services import HistoricalGrant, write_historical_grants
+from grants.services import HistoricalGrant, save_program, write_historical_grants
 from grants.signals import grants_written_in_bulk
-from institutions.audit import record_change
 from institutions.models import (
     Beneficiary,
     BeneficiaryEnrollment,
@@ -33,7 +34,6 @@ from institutions.services import (
 
 from .matching import FIELD_LABELS
 from .models import ImportBatch
-from .sinks import sink
 
 NOTE_PROPOSED = gettext_noop(
     "Diusulkan lewat impor #%(batch)s (berkas %(file)s, baris %(row)s)."
@@ -67,6 +67,8 @@ INSTITUTION_FIELDS = (
     "accreditation",
     "accreditation_expires_on",
 )
+# Rows per statement (and per COPY); a test sets it to 1 to cross every boundary.
+CHUNK_ROWS = 5000
 # A new proposal; the importing user proposed it and set its amount.
 GRANT_FIELDS = (
     "program_id",
@@ -140,11 +142,17 @@ def note(template: str, batch: ImportBatch, grant) -> str:
     }
 
 
-def write_recipients(planner, *, batch: ImportBatch, user, stream=None) -> None:
+def chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def write_recipients(planner, *, batch: ImportBatch, user) -> None:
     """Store a recipient or institution plan that has no errors.
 
-    With a `stream`, the new institutions and grants are already in (see
-    `streaming`); what is left are the changes to existing records.
+    Rows go in `CHUNK_ROWS` at a time, so that the statements (and the
+    COPY buffers) stay small whatever the size of the list; all of them in the
+    caller's transaction.
     """
     assert planner.report.ok, "a plan with errors is never written"
     rows = sink()
@@ -152,30 +160,18 @@ def write_recipients(planner, *, batch: ImportBatch, user, stream=None) -> None:
     index = planner.institutions
 
     # Institutions.
-    if stream is None:
-        planned = list(index.planned.values())
+    institution_pk: dict[int, int] = {}
+    planned = list(index.planned.values())
+    for chunk in chunks(planned, CHUNK_ROWS):
         ids = rows.insert(
             Institution,
             INSTITUTION_FIELDS,
-            [institution_values(p) for p in planned],
+            [institution_values(p) for p in chunk],
             constants={"created_by_id": user_id, "import_batch_id": batch.pk},
             with_ids=True,
         )
-        institution_pk = {p.ref: pk for p, pk in zip(planned, ids, strict=True)}
-    else:
-        institution_pk = stream.institution_ids
-        # Details that rows after the first gave a new institution.
-        rows.update(
-            Institution,
-            [
-                (
-                    institution_pk[ref],
-                    dict(zip(INSTITUTION_FIELDS, institution_values(p), strict=True)),
-                )
-                for ref in sorted(index.amended)
-                if (p := index.planned[ref])
-            ],
-        )
+        institution_pk.update(zip((p.ref for p in chunk), ids, strict=True))
+    del planned
     changes = [(pk, new) for pk, new, _old in planner.institution_updates]
     rows.update(Institution, changes)
     _log_updates(
@@ -187,32 +183,32 @@ def write_recipients(planner, *, batch: ImportBatch, user, stream=None) -> None:
     )
     _record_identity_changes(planner.institution_updates, batch=batch, user=user)
     if not planner.with_grants:
+        _check_constraints(Institution)
         return
 
-    # Programmes the user asked to create: few, so one by one with their history.
+    # Programmes the user asked to create, with the ceiling they typed: few,
+    # so one by one through the service that checks the user may.
     for info in planner.programs.planned:
-        if info.pk is None:
-            info.pk = Program.objects.create(
-                year=info.year, name=info.name, budget_ceiling=info.budget_ceiling
-            ).pk
-        else:
-            Program.objects.filter(pk=info.pk).update(
-                budget_ceiling=info.budget_ceiling
-            )
-        if user is not None:
-            record_change(user, Program.objects.get(pk=info.pk), created=True)
+        info.pk = save_program(
+            Program(year=info.year, name=info.name, budget_ceiling=info.budget_ceiling),
+            by=user,
+        ).pk
 
     proposals = [g for g in planner.new_grants if g.status == Grant.Status.PROPOSED]
+    for chunk in chunks(proposals, CHUNK_ROWS):
+        _insert_proposals(rows, chunk, institution_pk, batch, user_id)
+    del proposals
     historical = [g for g in planner.new_grants if g.status != Grant.Status.PROPOSED]
-    if stream is None:
-        _insert_proposals(rows, proposals, institution_pk, batch, user_id)
-    if historical:
+    for chunk in chunks(historical, CHUNK_ROWS):
         write_historical_grants(
-            [_historical(g, institution_pk, batch) for g in historical],
+            [_historical(g, institution_pk, batch) for g in chunk],
             by=user,
             import_batch_id=batch.pk,
             today=planner.today,
+            # Only the command line imports without a user (see the planner).
+            administrator=user is None,
         )
+    del historical
     rows.update(
         Grant,
         [
@@ -232,6 +228,13 @@ def write_recipients(planner, *, batch: ImportBatch, user, stream=None) -> None:
         {},
     )
     grants_written_in_bulk.send(sender=Grant, years=sorted(set(planner.years)))
+    _check_constraints(Institution, Grant, GrantEvent)
+
+
+def _check_constraints(*models) -> None:
+    """Check deferred foreign keys now, inside the caller's savepoint, so that a
+    violation is the import's failure rather than the commit's."""
+    connection.check_constraints(table_names=[m._meta.db_table for m in models])
 
 
 def _historical(grant, institution_pk: dict, batch: ImportBatch) -> HistoricalGrant:

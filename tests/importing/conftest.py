@@ -117,6 +117,14 @@ def historian(db):
 
 
 @pytest.fixture
+def manager(historian):
+    """A Pimpinan (who may create programmes) also allowed the historical import."""
+    user = UserFactory(username="pimpinan_impor", role="Pimpinan")
+    user.user_permissions.add(*historian.user_permissions.all())
+    return user
+
+
+@pytest.fixture
 def program(regions):
     """This year's programme, open for proposals."""
     return ProgramFactory(year=THIS_YEAR, name=f"Bantuan Sosial Lembaga {THIS_YEAR}")

@@ -8,7 +8,7 @@ from grants import services
 from grants.models import Grant
 from imports.models import ImportBatch
 from institutions.models import BeneficiaryEnrollment
-from tests.factories import InstitutionFactory
+from tests.factories import InstitutionFactory, UserFactory
 
 from .conftest import HEADER, LAST_YEAR, THIS_YEAR, VILLAGE, csv_bytes, snapshot
 
@@ -85,31 +85,58 @@ def test_historical_rows_need_a_user_with_the_permission(
 ):
     path = list_file([HISTORICAL], header=HISTORICAL_HEADER)
     before = snapshot()
-    for user in ([], ["--user", operator.username]):
-        with pytest.raises(CommandError):
-            call_command("import_recipients", path, *user)
-        assert services.MSG_HISTORICAL_NOT_ALLOWED in capsys.readouterr().out
+    with pytest.raises(CommandError):
+        call_command("import_recipients", path, "--user", operator.username)
+    assert services.MSG_HISTORICAL_NOT_ALLOWED in capsys.readouterr().out
     assert snapshot() == before
     call_command("import_recipients", path, "--user", historian.username)
     grant = Grant.objects.get()
     assert (grant.status, grant.program) == ("disbursed", last_years_program)
+    assert grant.events.get().actor == historian
 
 
-def test_missing_programmes_of_past_years_are_created_on_request(
+def test_the_administrators_command_line_may_import_history_without_a_user(
+    last_years_program, list_file
+):
+    call_command("import_recipients", list_file([HISTORICAL], header=HISTORICAL_HEADER))
+    grant = Grant.objects.get()
+    assert (grant.status, grant.program) == ("disbursed", last_years_program)
+    assert grant.events.get().actor is None
+    assert grant.disbursements.get().amount == grant.amount
+
+
+def test_missing_programmes_are_created_only_by_a_manager_with_a_typed_ceiling(
     regions, list_file, historian, capsys
 ):
     path = list_file([HISTORICAL], header=HISTORICAL_HEADER)
+    manager = UserFactory(username="pimpinan_arsip", role="Pimpinan")
+    manager.user_permissions.add(*historian.user_permissions.all())
     before = snapshot()
-    with pytest.raises(CommandError):
-        call_command("import_recipients", path, "--user", historian.username)
-    with pytest.raises(CommandError):
-        call_command("import_recipients", path, "--create-programs")
-    assert "tidak dapat dibuat lewat impor" in capsys.readouterr().out
+    for args in (
+        ["--user", historian.username],
+        ["--create-programs", "--user", historian.username],
+        ["--create-programs", "--ceiling", f"{LAST_YEAR}=100.000.000"],
+        ["--create-programs", "--user", manager.username],
+    ):
+        with pytest.raises(CommandError):
+            call_command("import_recipients", path, *args)
+    out = capsys.readouterr().out
+    assert "Program dibuat oleh Pimpinan" in out
+    assert "isi pagunya" in out
     assert snapshot() == before
     call_command(
-        "import_recipients", path, "--create-programs", "--user", historian.username
+        "import_recipients",
+        path,
+        "--create-programs",
+        "--ceiling",
+        f"{LAST_YEAR}=100.000.000",
+        "--user",
+        manager.username,
     )
-    assert Grant.objects.get().program.name == f"Bantuan Sosial Lembaga {LAST_YEAR}"
+    program = Grant.objects.get().program
+    assert program.name == f"Bantuan Sosial Lembaga {LAST_YEAR}"
+    # The ceiling is the one typed, never the file's sum.
+    assert program.budget_ceiling == 100_000_000
 
 
 def test_institution_lists_through_the_same_command(regions, list_file):

@@ -333,8 +333,8 @@ def test_the_ceiling_counts_the_programmes_approved_and_aided_grants(
     assert "Rp10.000.000" in messages(report)
 
 
-def test_a_year_without_a_programme_is_refused_unless_asked_to_create_it(
-    regions, historian
+def test_a_year_without_a_programme_is_created_only_by_a_manager_with_typed_ceilings(
+    regions, historian, manager
 ):
     two_years_ago = str(LAST_YEAR - 1)
     rows = (
@@ -355,14 +355,39 @@ def test_a_year_without_a_programme_is_refused_unless_asked_to_create_it(
         ),
     )
     before = snapshot()
-    report, _ = run(full_csv(*rows), user=historian)
-    assert "belum memiliki program" in messages(report)
-    assert snapshot() == before
     report, _ = run(full_csv(*rows), user=historian, create_programs=True)
+    assert "Program dibuat oleh Pimpinan" in messages(report)
+    report, _ = run(full_csv(*rows), user=manager)
+    assert "belum memiliki program" in messages(report)
+    # Asked to create them, the manager must still type each ceiling.
+    report, _ = run(full_csv(*rows), user=manager, create_programs=True)
+    assert messages(report).count("isi pagunya") == 2
+    assert [(p["year"], p["needed"]) for p in report.new_programs] == [
+        (LAST_YEAR, 15_000_000),
+        (LAST_YEAR - 1, 5_000_000),
+    ]
+    # A ceiling below what the file pays out of it is refused.
+    report, _ = run(
+        full_csv(*rows),
+        user=manager,
+        create_programs=True,
+        program_ceilings={
+            report.new_programs[0]["key"]: 14_999_999,
+            str(LAST_YEAR - 1): 5_000_000,
+        },
+    )
+    assert "melampaui sisa pagu" in messages(report)
+    assert snapshot() == before
+    report, _ = run(
+        full_csv(*rows),
+        user=manager,
+        create_programs=True,
+        program_ceilings={str(LAST_YEAR): 20_000_000, str(LAST_YEAR - 1): 5_000_000},
+    )
     assert report.ok, messages(report)
     created = {p.year: p for p in Program.objects.all()}
     assert created[LAST_YEAR].name == f"Bantuan Sosial Lembaga {LAST_YEAR}"
-    assert created[LAST_YEAR].budget_ceiling == 15_000_000
+    assert created[LAST_YEAR].budget_ceiling == 20_000_000
     assert created[LAST_YEAR - 1].budget_ceiling == 5_000_000
     assert Grant.objects.filter(status=Grant.Status.DISBURSED).count() == 2
 

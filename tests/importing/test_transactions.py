@@ -1,4 +1,5 @@
-"""All or nothing, also when rows are already on their way to the database."""
+"""All or nothing: nothing is written before every row is checked, and a write
+that fails undoes every chunk written before it."""
 
 import threading
 
@@ -6,7 +7,7 @@ import pytest
 from django.db import connection
 
 from grants.models import Disbursement, Grant, GrantEvent
-from imports import streaming
+from imports import writer
 from imports.batches import (
     ImportRefused,
     Options,
@@ -46,10 +47,8 @@ def rows(count: int) -> list[list[str]]:
 
 
 @pytest.mark.django_db
-def test_an_error_after_rows_were_streamed_leaves_nothing_behind(
-    program, operator, monkeypatch
-):
-    monkeypatch.setattr(streaming, "CHUNK_ROWS", 3)
+def test_an_error_in_the_last_row_leaves_nothing_behind(program, operator, monkeypatch):
+    monkeypatch.setattr(writer, "CHUNK_ROWS", 3)
     content = csv_bytes(
         [*rows(10), [str(THIS_YEAR), "WKSBM", "Terakhir", VILLAGE, "nol"]]
     )
@@ -61,12 +60,12 @@ def test_an_error_after_rows_were_streamed_leaves_nothing_behind(
 
 
 @pytest.mark.django_db
-def test_historical_rows_wait_for_the_grant_service_while_proposals_stream(
+def test_historical_rows_go_through_the_grant_service_and_proposals_in_chunks(
     program, last_years_program, historian, monkeypatch
 ):
-    """New institutions streamed in chunks, their grants of last year written
-    by `write_historical_grants` after the last row, this year's as proposals."""
-    monkeypatch.setattr(streaming, "CHUNK_ROWS", 3)
+    """New institutions written in chunks, their grants of last year by
+    `write_historical_grants`, this year's as proposals."""
+    monkeypatch.setattr(writer, "CHUNK_ROWS", 3)
     paid = ["disalurkan", f"01/06/{LAST_YEAR}"]
     content = csv_bytes(
         [[LAST_YEAR, *r[1:], *paid] for r in rows(7)] + [[*r, "", ""] for r in rows(7)],
@@ -103,10 +102,10 @@ def test_historical_rows_wait_for_the_grant_service_while_proposals_stream(
 
 
 @pytest.mark.django_db
-def test_a_refused_historical_row_after_streamed_rows_leaves_nothing_behind(
+def test_a_refused_historical_row_after_many_good_rows_leaves_nothing_behind(
     program, last_years_program, operator, monkeypatch
 ):
-    monkeypatch.setattr(streaming, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(writer, "CHUNK_ROWS", 3)
     last = [LAST_YEAR, "WKSBM", "Lama", VILLAGE, "1.000.000", "disalurkan"]
     content = csv_bytes(
         [[*r, "", ""] for r in rows(10)] + [[*last, f"01/06/{LAST_YEAR}"]],
@@ -131,7 +130,7 @@ def test_a_conflict_met_while_writing_undoes_everything(program, operator, monke
         self.known.clear()
 
     monkeypatch.setattr(InstitutionIndex, "__init__", unaware)
-    monkeypatch.setattr(streaming, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(writer, "CHUNK_ROWS", 3)
     before = snapshot()
     with pytest.raises(ImportRefused) as caught:
         run(csv_bytes(rows(10)), user=operator)

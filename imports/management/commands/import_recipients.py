@@ -1,3 +1,6 @@
+from django.core.management.base import CommandError
+
+from common.money import parse_amount
 from imports.batches import Options
 from imports.command import ImportCommand
 from imports.models import ImportBatch
@@ -8,9 +11,10 @@ class Command(ImportCommand):
         "Import a recipient list (CSV or XLSX, one row per grant): check every row, "
         "then write all of it in one transaction, or nothing. Exit status 0 when "
         "the file was imported (or would be, with --dry-run). New grants are "
-        "proposals into this year's or next year's open programmes; historical rows "
-        "(status disalurkan, past years only) need --user <name> of a user with the "
-        "permission grants.import_historical_grant, and are refused without --user."
+        "proposals into this year's or next year's open programmes. Historical rows "
+        "(status disalurkan, past years only) are the administrator's: allowed "
+        "without --user, and with --user only for a user with the permission "
+        "grants.import_historical_grant."
     )
 
     def add_arguments(self, parser):
@@ -19,10 +23,17 @@ class Command(ImportCommand):
             "--create-programs",
             action="store_true",
             help=(
-                'Create "Bantuan Sosial Lembaga <tahun>" for past years without a '
-                "programme (this year's and next year's are made in the app); needs "
-                "--user <name> with the permission grants.import_historical_grant."
+                'Create "Bantuan Sosial Lembaga <tahun>" for years without a '
+                "programme, with the ceiling given by --ceiling; needs --user <name> "
+                "of a user who may create programmes (Pimpinan)."
             ),
+        )
+        parser.add_argument(
+            "--ceiling",
+            action="append",
+            default=[],
+            metavar="YEAR=AMOUNT",
+            help="The ceiling (whole Rupiah) of the programme to create for YEAR.",
         )
         parser.add_argument(
             "--institutions-only",
@@ -36,4 +47,13 @@ class Command(ImportCommand):
             if options["institutions_only"]
             else ImportBatch.Kind.RECIPIENTS
         )
-        return kind, Options(create_programs=options["create_programs"])
+        ceilings = {}
+        for text in options["ceiling"]:
+            year, _sep, amount = text.partition("=")
+            value = parse_amount(amount)
+            if not year.strip().isdigit() or value is None:
+                raise CommandError(f"--ceiling wants YEAR=AMOUNT, not {text!r}")
+            ceilings[year.strip()] = value
+        return kind, Options(
+            create_programs=options["create_programs"], program_ceilings=ceilings
+        )
