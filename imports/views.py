@@ -39,10 +39,10 @@ FILTER_OF_ACTION = {action: word for word, action in ROW_FILTERS.items()}
 
 def _batches(user):
     """The batches a user may see: all of them, or their own when limited to regencies."""
-    batches = ImportBatch.objects.select_related("created_by", "imported_by")
+    queryset = ImportBatch.objects.select_related("created_by", "imported_by")
     if regency_scope(user) is not None:
-        batches = batches.filter(created_by=user)
-    return batches
+        queryset = queryset.filter(created_by=user)
+    return queryset
 
 
 @permission_required("imports.view_importbatch", raise_exception=True)
@@ -203,13 +203,13 @@ def import_rows(request, pk: int):
     batch = _batch_for(request, pk)
     report = _report_of(batch)
     form = RowFilterForm(request.GET)
-    rows, status = [], 200
+    rows, counted, status = [], 0, 200
     if not form.is_valid():
         status = 400
     elif report is not None:
         rows = report.rows_of(form.action())
+        counted = report.rows_counted(form.action())
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    action = form.action() if status == 200 else ""
     return render(
         request,
         "imports/import_rows.html",
@@ -220,7 +220,8 @@ def import_rows(request, pk: int):
             "page_obj": page,
             "rows": [_row_shown(row) for row in page.object_list],
             "listed": len(rows),
-            "counted": report.rows_counted(action) if report else 0,
+            "counted": counted,
+            "cut": len(rows) < counted,
             "rows_listed_max": MAX_ROWS_LISTED,
         },
         status=status,
