@@ -110,6 +110,8 @@ class BeneficiaryPlanner(Planner):
                 errors.append(("nik", nik, _(MSG_NIK_TWICE) % {"row": first.row}))
         if errors:
             return self.reject(number, errors)
+        for column, value, message in place.warnings:
+            self.report.warn(number, column, value, message)
         self.people[nik] = Person(
             number,
             len(self.states),

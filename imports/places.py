@@ -11,10 +11,9 @@ The province's regions are small (6 regencies, 77 districts, 729 villages) and
 read once; each distinct spelling is resolved once per import.
 """
 
-import dataclasses
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -85,9 +84,7 @@ class Place:
     regency_name: str
     # How an ambiguous name of the row was read, as (column, value, message)
     # for the import's warnings: `GORONTALO` taken as Kabupaten Gorontalo.
-    warnings: tuple[tuple[str, str, str], ...] = dataclasses.field(
-        default=(), compare=False
-    )
+    warnings: tuple[tuple[str, str, str], ...] = field(default=(), compare=False)
 
 
 def _strip(pattern: re.Pattern, text: str) -> str:
@@ -234,7 +231,7 @@ class PlaceIndex:
             raise self._not_in_regency(village, regencies[0], districts)
         place = self._in_scope(self.villages[code])
         if warnings:
-            place = dataclasses.replace(place, warnings=tuple(warnings))
+            place = replace(place, warnings=tuple(warnings))
         return place
 
     def _regencies(self, text: str) -> list[Regency]:

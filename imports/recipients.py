@@ -185,6 +185,8 @@ class RecipientPlanner(ListReview, Planner):
                         (error.column, values.get(error.column, ""), error.message)
                     )
         warnings: list = []
+        if place is not None:
+            warnings.extend(place.warnings)
         ref, is_new = None, False
         if place is not None and "jenis_lembaga" in values and "nama_lembaga" in values:
             ref, is_new = self.institutions.resolve(values, place, errors, warnings)

@@ -12,8 +12,15 @@ import pytest
 
 from imports import places
 from imports.places import PlaceError, PlaceIndex
-from institutions.models import District, Institution, Regency, StaffProfile, Village
-from tests.factories import UserFactory
+from institutions.models import (
+    Beneficiary,
+    District,
+    Institution,
+    Regency,
+    StaffProfile,
+    Village,
+)
+from tests.factories import InstitutionFactory, UserFactory
 
 from .conftest import csv_bytes, messages, run
 
@@ -310,4 +317,35 @@ def test_an_institution_list_refuses_ambiguous_and_out_of_scope_rows(regions):
             "GORONTALO",
             places.MSG_OUT_OF_SCOPE % {"regency": "Kota Gorontalo"},
         ),
+    ]
+
+
+def test_a_beneficiary_list_with_bare_gorontalo_imports_with_a_warning(
+    regions, operator
+):
+    institution = InstitutionFactory(name="Majelis Taklim Al-Ikhlas", village_id=BULILA)
+    content = csv_bytes(
+        [
+            [
+                "7501024508900001",
+                "Siti Aminah",
+                "lansia",
+                "Bulila",
+                "Telaga",
+                "GORONTALO",
+            ]
+        ],
+        header=["nik", "nama", "kategori", "desa", "kecamatan", "kabupaten"],
+    )
+    report, _ = run(
+        content,
+        kind="penerima_manfaat",
+        institution_id=institution.pk,
+        year=2024,
+        user=operator,
+    )
+    assert report.ok, messages(report)
+    assert Beneficiary.objects.get().village_id == BULILA
+    assert [(w.row, w.column, w.value) for w in report.warnings] == [
+        (2, "kabupaten", "GORONTALO")
     ]
