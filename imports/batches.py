@@ -14,6 +14,7 @@ one step for the command line.
 
 import hashlib
 import logging
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -206,8 +207,8 @@ def preview_upload(
     Nothing is kept when the file would change nothing.
     """
     sha256, size = fingerprint(fileobj)
-    planner = planner_for(kind, options, user)
-    report = planner.plan(fileobj)
+    with closing(planner_for(kind, options, user)) as planner:
+        report = planner.plan(fileobj)
     _note_same_file(report, sha256)
     if report.ok and not changes_anything(report):
         return report, None
@@ -235,7 +236,7 @@ def recheck_batch(pk: int, *, options: Options, user) -> tuple[Report, ImportBat
                 _(MSG_CANNOT_RECHECK) % {"status": batch.get_status_display().lower()}
             )
         planner = planner_for(batch.kind, options, user)
-        with batch.file.open("rb") as stored:
+        with closing(planner), batch.file.open("rb") as stored:
             report = planner.plan(stored)
         _note_same_file(report, batch.sha256, exclude=batch.pk)
         batch.options = options.as_json()
@@ -258,40 +259,46 @@ def confirm_batch(pk: int, *, user) -> tuple[ImportBatch, str]:
                 _(MSG_ALREADY_DONE) % {"status": batch.get_status_display().lower()}
             )
         planner = planner_for(batch.kind, Options.from_json(batch.options), user)
-        previewed = Report.from_json(batch.report)
-        with batch.file.open("rb") as stored:
-            report = planner.plan(stored)
-        if report.ok and not changes_anything(report):
-            _fill(batch, report)
-            batch.status = Status.IMPORTED
-            batch.imported_by = user
-            batch.imported_at = timezone.now()
-            batch.save()
-            return batch, _(MSG_NOTHING_TO_DO)
-        if not report.ok:
-            _fill(batch, report)
-            batch.status, batch.reason = Status.REJECTED, _(MSG_NO_LONGER_VALID)
-            batch.save()
-            return batch, _(MSG_NO_LONGER_VALID)
-        if _differs(report, previewed):
-            _fill(batch, report)
-            batch.save()
-            return batch, _(MSG_CHANGED_SINCE_PREVIEW)
-        try:
-            with transaction.atomic():
-                _write(batch.kind, planner, batch, user)
-        except DatabaseError as error:
-            # The savepoint is rolled back; the batch row is still ours.
-            logger.warning("import #%s failed: %s", batch.pk, error)
-            batch.status, batch.reason = Status.FAILED, _(MSG_DATABASE_FAILED)
-            batch.save()
-            return batch, _(MSG_DATABASE_FAILED)
-        batch.status, batch.reason = Status.IMPORTED, ""
+        with closing(planner):
+            return _confirm(batch, planner, user)
+
+
+def _confirm(batch: ImportBatch, planner: Planner, user) -> tuple[ImportBatch, str]:
+    """Plan the kept file again; write it if it is what was previewed."""
+    previewed = Report.from_json(batch.report)
+    with batch.file.open("rb") as stored:
+        report = planner.plan(stored)
+    if report.ok and not changes_anything(report):
+        _fill(batch, report)
+        batch.status = Status.IMPORTED
         batch.imported_by = user
         batch.imported_at = timezone.now()
+        batch.save()
+        return batch, _(MSG_NOTHING_TO_DO)
+    if not report.ok:
+        _fill(batch, report)
+        batch.status, batch.reason = Status.REJECTED, _(MSG_NO_LONGER_VALID)
+        batch.save()
+        return batch, _(MSG_NO_LONGER_VALID)
+    if _differs(report, previewed):
         _fill(batch, report)
         batch.save()
-        return batch, ""
+        return batch, _(MSG_CHANGED_SINCE_PREVIEW)
+    try:
+        with transaction.atomic():
+            _write(batch.kind, planner, batch, user)
+    except DatabaseError as error:
+        # The savepoint is rolled back; the batch row is still ours.
+        logger.warning("import #%s failed: %s", batch.pk, error)
+        batch.status, batch.reason = Status.FAILED, _(MSG_DATABASE_FAILED)
+        batch.save()
+        return batch, _(MSG_DATABASE_FAILED)
+    batch.status, batch.reason = Status.IMPORTED, ""
+    batch.imported_by = user
+    batch.imported_at = timezone.now()
+    _fill(batch, report)
+    batch.save()
+    return batch, ""
 
 
 def import_file(
@@ -311,8 +318,19 @@ def import_file(
     Read and check every row first; write only a plan without errors, in one
     transaction.
     """
-    sha256, size = fingerprint(fileobj)
     planner = planner_for(kind, options, user)
+    with closing(planner):
+        return _import(
+            fileobj, planner, file_name, kind, options, user, dry_run, progress,
+            keep_file, max_bytes,
+        )  # fmt: skip
+
+
+def _import(
+    fileobj, planner, file_name, kind, options, user, dry_run, progress, keep_file,
+    max_bytes,
+) -> tuple[Report, ImportBatch | None]:  # fmt: skip
+    sha256, size = fingerprint(fileobj)
     max_bytes = max_bytes or settings.BANSOS_IMPORT_MAX_BYTES
     report = planner.plan(fileobj, progress=progress, max_bytes=max_bytes)
     _note_same_file(report, sha256)

@@ -6,7 +6,7 @@ mean an institution not yet in the database share one planned record, so a
 list with three years of the same group creates it once.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -16,6 +16,7 @@ from institutions.models import Institution
 
 from .lists import INSTITUTION_FIELDS
 from .places import Place
+from .scratch import Planned, Scratch
 
 MSG_REGISTRATION_OTHER = gettext_noop(
     "Nomor register %(number)s sudah dipakai %(name)s (%(kind)s, %(village)s)."
@@ -75,23 +76,12 @@ class Known:
     active: bool
 
 
-@dataclass(slots=True)
-class Planned:
-    """An institution the import will create."""
-
-    ref: int
-    kind: str
-    name: str
-    name_key: str
-    village: str
-    registration: str
-    row: int
-    fields: dict = field(default_factory=dict)
-    active: bool = True
-
-
 class InstitutionIndex:
-    def __init__(self):
+    """Institutions in the database (in memory: what matching needs of them)
+    and the ones the plan creates (in the plan's `Scratch` file)."""
+
+    def __init__(self, scratch: Scratch):
+        self.scratch = scratch
         self.known: dict[int, Known] = {}
         self.by_registration: dict[str, int] = {}
         self.by_key: dict[tuple[str, str, str], int] = {}
@@ -110,9 +100,6 @@ class InstitutionIndex:
             self._index(known.pk, known.kind, known.name_key, known.village)
             if known.registration:
                 self.by_registration[known.registration] = known.pk
-        self.planned: dict[int, Planned] = {}
-        # Planned institutions that a later row gave other details.
-        self.amended: set[int] = set()
         # Values rows give existing institutions: {pk: {field: (value, row)}}.
         self.wanted: dict[int, dict[str, tuple[str, int]]] = {}
         self.rows_of: dict[int, list[int]] = {}
@@ -122,12 +109,16 @@ class InstitutionIndex:
         if kind == Institution.Kind.KARANG_TARUNA:
             self.karang_taruna.setdefault(village, ref)
 
+    @property
+    def planned_count(self) -> int:
+        return self.scratch.institution_count
+
     def describe(self, ref: int) -> tuple[str, str, str]:
-        record = self.known.get(ref) or self.planned[ref]
+        record = self.record(ref)
         return record.name, str(Institution.Kind(record.kind).label), record.village
 
     def record(self, ref: int) -> Known | Planned:
-        return self.known.get(ref) or self.planned[ref]
+        return self.known.get(ref) or self.scratch.institution(ref)
 
     def resolve(
         self, values: dict, place: Place, errors: list, warnings: list
@@ -162,7 +153,12 @@ class InstitutionIndex:
         name_key = values["_name_key"] = normalize_name(name)
         village = place.village_code
         registration = values.get("nomor_register", "")
-        ref = self.by_registration.get(registration) if registration else None
+        ref = (
+            self.by_registration.get(registration)
+            or self.scratch.find_registration(registration)
+            if registration
+            else None
+        )
         if ref is not None:
             record = self.record(ref)
             if record.kind != kind or record.village != village:
@@ -187,6 +183,8 @@ class InstitutionIndex:
                 )
             return ref, False
         ref = self.by_key.get((kind, name_key, village))
+        if ref is None:
+            ref = self.scratch.find_institution(kind, name_key, village)
         if ref is not None:
             record = self.record(ref)
             if registration and record.registration:
@@ -215,45 +213,45 @@ class InstitutionIndex:
         return place.village_name if code == place.village_code else code
 
     def plan_new(self, values: dict, place: Place, row: int) -> int:
-        ref = -(len(self.planned) + 1)
         kind = values["jenis_lembaga"][0]
-        name_key = values["_name_key"]
-        registration = values.get("nomor_register", "")
-        planned = Planned(
-            ref,
-            kind,
-            values["nama_lembaga"],
-            name_key,
-            place.village_code,
-            registration,
-            row,
-            {
-                name: value
-                for column, name in INSTITUTION_FIELDS.items()
-                if (value := values.get(column))
-            },
+        ref = self.scratch.add_institution(
+            Planned(
+                0,
+                kind,
+                values["nama_lembaga"],
+                values["_name_key"],
+                place.village_code,
+                values.get("nomor_register", ""),
+                row,
+                {
+                    name: value
+                    for column, name in INSTITUTION_FIELDS.items()
+                    if (value := values.get(column))
+                },
+            )
         )
-        self.planned[ref] = planned
-        self._index(ref, kind, name_key, place.village_code)
-        if registration:
-            self.by_registration[registration] = ref
+        if kind == Institution.Kind.KARANG_TARUNA:
+            self.karang_taruna.setdefault(place.village_code, ref)
         return ref
 
     def want(self, ref: int, values: dict, row: int) -> None:
         """Note the details a row gives; the last non-empty value wins."""
         if ref < 0:
-            planned = self.planned[ref]
-            fields = planned.fields
-            for column, name in INSTITUTION_FIELDS.items():
-                value = values.get(column)
-                if value and fields.get(name) != value:
-                    fields[name] = value
-                    self.amended.add(ref)
+            given = {
+                name: value
+                for column, name in INSTITUTION_FIELDS.items()
+                if (value := values.get(column))
+            }
             registration = values.get("nomor_register")
+            if not given and not registration:
+                return
+            planned = self.scratch.institution(ref)
+            fields = planned.fields | given
             if registration and not planned.registration:
                 planned.registration = registration
-                self.by_registration[registration] = ref
-                self.amended.add(ref)
+            elif fields == planned.fields:
+                return
+            self.scratch.update_institution(ref, fields, planned.registration)
             return
         wanted = self.wanted.get(ref)
         if wanted is None:

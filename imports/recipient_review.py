@@ -132,83 +132,77 @@ class ListReview:
         self.report.new_programs = new_programs
 
     def _grant_warnings(self) -> None:
-        proposed = [g for g in self.new_grants if g.status == Status.PROPOSED]
-        if not proposed:
+        scratch = self.scratch
+        years = {year - 1 for year in scratch.proposal_years()}
+        if not years:
             return
-        aided_in_file = {
-            (g.program.year, g.institution)
-            for g in self.new_grants
-            if g.status == Status.DISBURSED
-        }
-        aided_by_year: dict[int, set[int]] = {}
-        for year in {g.program.year - 1 for g in proposed}:
-            aided_by_year[year] = set(
+        aided_by_year: dict[int, set[int]] = {
+            year: set(
                 Grant.objects.aided()
                 .filter(program__year=year)
                 .order_by()
                 .values_list("institution_id", flat=True)
             )
-        existing = [g.institution for g in proposed if g.institution > 0]
-        overdue = (
-            set(
+            for year in years
+        }
+        existing = scratch.proposed_known_institutions()
+        overdue = set()
+        for start in range(0, len(existing), 2000):
+            overdue.update(
                 Grant.objects.overdue_lpj(timezone.localdate())
-                .filter(institution_id__in=existing)
+                .filter(institution_id__in=existing[start : start + 2000])
                 .values_list("institution_id", flat=True)
             )
-            if existing
-            else set()
-        )
-        lksa = self._lksa_documents([g.institution for g in proposed])
+        lksa = self._lksa_documents(existing)
+        del existing
         aided_message = {
             year: _(WARN_AIDED_LAST_YEAR) % {"year": year} for year in aided_by_year
         }
-        for grant in proposed:
-            year = grant.program.year - 1
-            ref = grant.institution
-            if ref in aided_by_year[year] or (year, ref) in aided_in_file:
+        for row, year, ref, aided_in_file in scratch.proposals(Status.DISBURSED):
+            if aided_in_file or ref in aided_by_year[year - 1]:
                 self.report.warn(
-                    grant.row,
+                    row,
                     "nama_lembaga",
                     self.institutions.record(ref).name,
-                    aided_message[year],
+                    aided_message[year - 1],
                 )
             if ref in overdue:
                 self.report.warn(
-                    grant.row,
+                    row,
                     "nama_lembaga",
                     self.institutions.record(ref).name,
                     _(WARN_LPJ_OVERDUE),
                 )
             for problem in lksa.get(ref, ()):
                 self.report.warn(
-                    grant.row,
+                    row,
                     "jenis_lembaga",
                     "LKSA",
                     _(WARN_LKSA_DOCUMENTS) % {"problem": _(problem)},
                 )
 
-    def _lksa_documents(self, refs: list[int]) -> dict[int, list[str]]:
-        """LKSA whose operating permit or accreditation is missing or expired."""
+    def _lksa_documents(self, existing: list[int]) -> dict[int, list[str]]:
+        """LKSA proposed for whose operating permit or accreditation is missing
+        or expired: `existing` are the proposals' institutions in the database;
+        the planned ones come from the scratch file."""
         index = self.institutions
-        refs = [r for r in refs if index.record(r).kind == Institution.Kind.LKSA]
-        if not refs:
-            return {}
+        lksa = Institution.Kind.LKSA
+        documents = {
+            ref: tuple(fields.get(name) for name in LKSA_DOCUMENTS)
+            for ref, fields in self.scratch.proposed_institutions_of_kind(lksa)
+        }
+        known = [r for r in existing if index.known[r].kind == lksa]
+        for start in range(0, len(known), 2000):
+            for pk, *values in Institution.objects.filter(
+                pk__in=known[start : start + 2000]
+            ).values_list("pk", *LKSA_DOCUMENTS):
+                # What this import writes counts, not what it replaces.
+                wanted = index.wanted.get(pk, {})
+                documents[pk] = tuple(
+                    wanted[name][0] if name in wanted else value
+                    for name, value in zip(LKSA_DOCUMENTS, values, strict=True)
+                )
         today = timezone.localdate()
-        documents = {}
-        for ref in refs:
-            if ref < 0:
-                fields = index.planned[ref].fields
-                documents[ref] = tuple(fields.get(name) for name in LKSA_DOCUMENTS)
-        known = [r for r in refs if r > 0]
-        for pk, *values in Institution.objects.filter(pk__in=known).values_list(
-            "pk", *LKSA_DOCUMENTS
-        ):
-            # What this import writes counts, not what it replaces.
-            wanted = index.wanted.get(pk, {})
-            documents[pk] = tuple(
-                wanted[name][0] if name in wanted else value
-                for name, value in zip(LKSA_DOCUMENTS, values, strict=True)
-            )
         problems: dict[int, list[str]] = defaultdict(list)
         for ref, (permit, grade, grade_until) in documents.items():
             if not permit or permit < today:
@@ -222,20 +216,25 @@ class ListReview:
         report.effects.append(
             _(EFFECT_INSTITUTIONS)
             % {
-                "new": len(self.institutions.planned),
+                "new": self.institutions.planned_count,
                 "updated": len(self.institution_updates),
             }
         )
         if not self.with_grants:
             return
-        disbursed = sum(1 for g in self.new_grants if g.status == Status.DISBURSED)
+        totals = {
+            status: (count, amount)
+            for status, count, amount in self.scratch.grant_totals()
+        }
+        proposed = totals.get(Status.PROPOSED, (0, 0))
+        disbursed = totals.get(Status.DISBURSED, (0, 0))
         report.effects.append(
             _(EFFECT_GRANTS)
             % {
-                "new": len(self.new_grants),
-                "proposed": len(self.new_grants) - disbursed,
-                "disbursed": disbursed,
-                "amount": rupiah(sum(g.amount for g in self.new_grants)),
+                "new": proposed[0] + disbursed[0],
+                "proposed": proposed[0],
+                "disbursed": disbursed[0],
+                "amount": rupiah(proposed[1] + disbursed[1]),
                 "updated": len(self.grant_updates),
             }
         )
@@ -254,7 +253,7 @@ class ListReview:
         """The programme years this import touches (their reports must be recounted)."""
         if not self.with_grants:
             return set()
-        years = {g.program.year for g in self.new_grants}
+        years = self.scratch.grant_years() if self.scratch is not None else set()
         if self.grant_updates:
             years |= set(
                 Grant.objects.filter(pk__in=[pk for pk, *_ in self.grant_updates])

@@ -11,7 +11,6 @@ them, for a past year, with its decree.
 """
 
 import datetime
-from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +39,7 @@ from .places import PlaceError, PlaceIndex
 from .planning import NEW, UNCHANGED, UPDATED, Planner
 from .programs import ProgramError, ProgramIndex, ProgramInfo
 from .recipient_review import CHANGE_LINE, ListReview
+from .scratch import NewGrant, Scratch
 from .words import status_label
 
 Status = Grant.Status
@@ -75,19 +75,6 @@ EDITABLE = (Status.PROPOSED, Status.NEEDS_REVISION)
 PLACE_COLUMNS = frozenset({"kode_desa", "desa", "kecamatan", "kabupaten"})
 PROGRAM_COLUMNS = frozenset({"tahun", "program"})
 NONE = frozenset()
-
-
-@dataclass(slots=True)
-class NewGrant:
-    row: int
-    program: ProgramInfo
-    institution: int
-    amount: int
-    purpose: str
-    status: str
-    decree_number: str
-    decree_date: datetime.date | None
-    paid_on: datetime.date | None
 
 
 class RecipientPlanner(ListReview, Planner):
@@ -139,8 +126,10 @@ class RecipientPlanner(ListReview, Planner):
         self.today = today or timezone.localdate()
 
     def prepare(self) -> None:
+        # What the plan creates waits on disk, not in memory (see `scratch`).
+        self.scratch = Scratch()
         self.places = PlaceIndex(scope=self.scope)
-        self.institutions = InstitutionIndex()
+        self.institutions = InstitutionIndex(self.scratch)
         if self.with_grants:
             self.programs = ProgramIndex(
                 create_missing=self.create_programs,
@@ -148,11 +137,14 @@ class RecipientPlanner(ListReview, Planner):
                 may_create=self.programs_allowed,
                 ceilings=self.program_ceilings,
             )
-        # Proposals and historical grants; `writer` stores them apart.
-        self.new_grants: list[NewGrant] = []
         self.grant_updates: list[tuple[int, int, str]] = []
-        # (programme ref, institution ref) -> first row, to refuse doubles.
-        self.seen: dict[tuple[int, int], int] = {}
+
+    def close(self) -> None:
+        """Delete the plan's scratch file; the plan cannot be written after this."""
+        scratch = getattr(self, "scratch", None)
+        if scratch is not None:
+            scratch.close()
+            self.scratch = None
 
     def _place(self, values: dict, errors: list):
         try:
@@ -193,7 +185,7 @@ class RecipientPlanner(ListReview, Planner):
         if self.with_grants:
             self._check_grant(values, program, ref, is_new, errors)
         elif ref is not None and not errors:
-            first = self.seen.get((0, ref))
+            first = self.scratch.first_row(0, ref)
             if first is not None:
                 errors.append(
                     (
@@ -211,7 +203,7 @@ class RecipientPlanner(ListReview, Planner):
         else:
             self.institutions.want(ref, values, len(self.states))
         if not self.with_grants:
-            self.seen[(0, ref)] = number
+            self.scratch.mark_seen(0, ref, number)
             return NEW if is_new else UNCHANGED
         return self._plan_grant(number, values, program, ref, is_new)
 
@@ -250,7 +242,7 @@ class RecipientPlanner(ListReview, Planner):
         if ref is None and not is_new:
             return  # the institution was not found (its error is given)
         if ref is not None:
-            first = self.seen.get((program.ref, ref))
+            first = self.scratch.first_row(program.ref, ref)
             if first is not None:
                 errors.append(
                     (
@@ -357,7 +349,7 @@ class RecipientPlanner(ListReview, Planner):
     def _plan_grant(
         self, number: int, values: dict, program: ProgramInfo, ref: int, is_new: bool
     ) -> int:
-        self.seen[(program.ref, ref)] = number
+        self.scratch.mark_seen(program.ref, ref, number)
         amount = values["nilai_bantuan"]
         existing = None if ref < 0 else self.programs.grants_of(program).get(ref)
         if existing is not None:
@@ -384,7 +376,8 @@ class RecipientPlanner(ListReview, Planner):
         program.added += amount
         grant = NewGrant(
             number,
-            program,
+            program.ref,
+            program.year,
             ref,
             amount,
             values.get("peruntukan", ""),
@@ -393,7 +386,7 @@ class RecipientPlanner(ListReview, Planner):
             decree_date,
             values.get("tanggal_salur") if status == Status.DISBURSED else None,
         )
-        self.new_grants.append(grant)
+        self.scratch.add_grant(grant)
         return NEW
 
 

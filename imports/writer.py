@@ -10,6 +10,8 @@ grants whose verified account no longer matches). Bulk writes bypass
 signals, so the changed years are announced here (reports listen).
 """
 
+from array import array
+
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -142,27 +144,38 @@ def note(template: str, batch: ImportBatch, grant) -> str:
     }
 
 
-def chunks(items: list, size: int):
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+class InstitutionKeys:
+    """Database keys of the institutions a plan refers to: existing ones by
+    their pk (positive refs), planned ones as they are written (negative refs,
+    dense from -1, so an array holds them)."""
+
+    def __init__(self, planned_count: int):
+        self.planned = array("q", bytes(8 * (planned_count + 1)))
+
+    def __getitem__(self, ref: int) -> int:
+        return self.planned[-ref] if ref < 0 else ref
+
+    def add(self, refs, pks) -> None:
+        for ref, pk in zip(refs, pks, strict=True):
+            self.planned[-ref] = pk
 
 
 def write_recipients(planner, *, batch: ImportBatch, user) -> None:
     """Store a recipient or institution plan that has no errors.
 
-    Rows go in `CHUNK_ROWS` at a time, so that the statements (and the
-    COPY buffers) stay small whatever the size of the list; all of them in the
-    caller's transaction.
+    Rows go in `CHUNK_ROWS` at a time, read back from the plan's scratch
+    file, so that memory and statements stay small whatever the size of the
+    list; all of them in the caller's transaction.
     """
     assert planner.report.ok, "a plan with errors is never written"
     rows = sink()
     user_id = user.pk if user is not None else None
     index = planner.institutions
+    scratch = planner.scratch
 
     # Institutions.
-    institution_pk: dict[int, int] = {}
-    planned = list(index.planned.values())
-    for chunk in chunks(planned, CHUNK_ROWS):
+    institution_pk = InstitutionKeys(index.planned_count)
+    for chunk in scratch.institutions(CHUNK_ROWS):
         ids = rows.insert(
             Institution,
             INSTITUTION_FIELDS,
@@ -170,8 +183,7 @@ def write_recipients(planner, *, batch: ImportBatch, user) -> None:
             constants={"created_by_id": user_id, "import_batch_id": batch.pk},
             with_ids=True,
         )
-        institution_pk.update(zip((p.ref for p in chunk), ids, strict=True))
-    del planned
+        institution_pk.add((p.ref for p in chunk), ids)
     changes = [(pk, new) for pk, new, _old in planner.institution_updates]
     rows.update(Institution, changes)
     _log_updates(
@@ -188,27 +200,25 @@ def write_recipients(planner, *, batch: ImportBatch, user) -> None:
 
     # Programmes the user asked to create, with the ceiling they typed: few,
     # so one by one through the service that checks the user may.
-    for info in planner.programs.planned:
+    programs = planner.programs
+    for info in programs.planned:
         info.pk = save_program(
             Program(year=info.year, name=info.name, budget_ceiling=info.budget_ceiling),
             by=user,
         ).pk
+    program_pk = {ref: info.pk for ref, info in programs.by_ref.items()}
 
-    proposals = [g for g in planner.new_grants if g.status == Grant.Status.PROPOSED]
-    for chunk in chunks(proposals, CHUNK_ROWS):
-        _insert_proposals(rows, chunk, institution_pk, batch, user_id)
-    del proposals
-    historical = [g for g in planner.new_grants if g.status != Grant.Status.PROPOSED]
-    for chunk in chunks(historical, CHUNK_ROWS):
+    for chunk in scratch.grants((Grant.Status.PROPOSED,), CHUNK_ROWS):
+        _insert_proposals(rows, chunk, institution_pk, program_pk, batch, user_id)
+    for chunk in scratch.grants((Grant.Status.DISBURSED,), CHUNK_ROWS):
         write_historical_grants(
-            [_historical(g, institution_pk, batch) for g in chunk],
+            [_historical(g, institution_pk, program_pk, batch) for g in chunk],
             by=user,
             import_batch_id=batch.pk,
             today=planner.today,
             # Only the command line imports without a user (see the planner).
             administrator=user is None,
         )
-    del historical
     rows.update(
         Grant,
         [
@@ -237,10 +247,12 @@ def _check_constraints(*models) -> None:
     connection.check_constraints(table_names=[m._meta.db_table for m in models])
 
 
-def _historical(grant, institution_pk: dict, batch: ImportBatch) -> HistoricalGrant:
+def _historical(
+    grant, institution_pk: InstitutionKeys, program_pk: dict, batch: ImportBatch
+) -> HistoricalGrant:
     return HistoricalGrant(
-        program_id=grant.program.pk,
-        institution_id=institution_pk.get(grant.institution, grant.institution),
+        program_id=program_pk[grant.program],
+        institution_id=institution_pk[grant.institution],
         amount=grant.amount,
         purpose=grant.purpose,
         decree_number=grant.decree_number,
@@ -279,7 +291,12 @@ def _record_identity_changes(updates, *, batch: ImportBatch, user) -> None:
 
 
 def _insert_proposals(
-    rows, grants, institution_pk: dict, batch: ImportBatch, user_id
+    rows,
+    grants,
+    institution_pk: InstitutionKeys,
+    program_pk: dict,
+    batch: ImportBatch,
+    user_id,
 ) -> None:
     """New proposals, each with its audit row."""
     grant_ids = rows.insert(
@@ -287,8 +304,8 @@ def _insert_proposals(
         GRANT_FIELDS,
         [
             (
-                g.program.pk,
-                institution_pk.get(g.institution, g.institution),
+                program_pk[g.program],
+                institution_pk[g.institution],
                 g.amount,
                 g.purpose,
                 Grant.Status.PROPOSED,

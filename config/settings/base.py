@@ -142,6 +142,21 @@ BANSOS_LPJ_DUE_DAY = env.int("BANSOS_LPJ_DUE_DAY", default=10)
 
 # Largest recipient or beneficiary list accepted for import, in bytes.
 BANSOS_IMPORT_MAX_BYTES = env.int("BANSOS_IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+# What an XLSX may inflate to once unzipped, each part and all together, in
+# bytes: a 1 MB upload can otherwise hold half a gigabyte of text (zip bomb).
+BANSOS_IMPORT_MAX_INFLATED_BYTES = env.int(
+    "BANSOS_IMPORT_MAX_INFLATED_BYTES", default=100 * 1024 * 1024
+)
+# The longest cell (in characters) and the most columns with data in a row
+# that an imported list may have, CSV or XLSX; more is refused, naming the row.
+BANSOS_IMPORT_MAX_CELL_CHARS = env.int("BANSOS_IMPORT_MAX_CELL_CHARS", default=10_000)
+BANSOS_IMPORT_MAX_COLUMNS = env.int("BANSOS_IMPORT_MAX_COLUMNS", default=200)
+# Where an import keeps its plan while checking a file (a temporary SQLite file,
+# deleted afterwards); empty means the system's temporary directory.
+BANSOS_IMPORT_SCRATCH_DIR = env.str("BANSOS_IMPORT_SCRATCH_DIR", default="") or None
+# Days an unconfirmed preview, or a rejected or failed import, keeps its file
+# (`manage.py purge_import_files`); imported lists keep theirs.
+BANSOS_IMPORT_RETENTION_DAYS = env.int("BANSOS_IMPORT_RETENTION_DAYS", default=7)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

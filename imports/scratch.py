@@ -1,0 +1,319 @@
+"""The plan of a list, kept in a temporary file while it is made.
+
+A national-scale list of a million rows plans some 800,000 institutions and a
+million grants; held as Python objects they take gigabytes. The planner keeps
+them instead in a temporary SQLite database (bounded page cache, no journal),
+found by the same keys, and the writer reads them back in chunks, so that
+memory stays flat whatever the size of the file. The file lives in the
+system's temporary directory (or `BANSOS_IMPORT_SCRATCH_DIR`) and is deleted
+when the plan is closed.
+"""
+
+import datetime
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+MSG_NO_SCRATCH_SPACE = gettext_noop(
+    "Server tidak dapat menyiapkan ruang kerja sementara untuk memeriksa berkas "
+    "(%(error)s). Hubungi administrator; tidak ada yang disimpan."
+)
+
+SCHEMA = """
+PRAGMA journal_mode = OFF;
+PRAGMA synchronous = OFF;
+PRAGMA temp_store = FILE;
+PRAGMA cache_size = -16000;
+CREATE TABLE institution (
+    ref INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    registration TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    village TEXT NOT NULL,
+    row INTEGER NOT NULL,
+    fields BLOB NOT NULL
+);
+CREATE INDEX institution_registration ON institution (registration)
+    WHERE registration <> '';
+CREATE TABLE seen (
+    program INTEGER NOT NULL,
+    institution INTEGER NOT NULL,
+    row INTEGER NOT NULL,
+    PRIMARY KEY (program, institution)
+) WITHOUT ROWID;
+CREATE TABLE new_grant (
+    row INTEGER PRIMARY KEY,
+    program INTEGER NOT NULL,
+    year INTEGER NOT NULL,
+    institution INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    purpose TEXT NOT NULL,
+    status TEXT NOT NULL,
+    decree_number TEXT NOT NULL,
+    decree_date TEXT,
+    paid_on TEXT
+);
+CREATE INDEX new_grant_by_institution ON new_grant (institution, year, status);
+"""
+
+
+class ScratchUnavailable(Exception):
+    """The temporary database cannot be made; `message` says so to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(slots=True)
+class Planned:
+    """An institution the import will create (`ref` is negative)."""
+
+    ref: int
+    kind: str
+    name: str
+    name_key: str
+    village: str
+    registration: str
+    row: int
+    fields: dict = field(default_factory=dict)
+    active: bool = True
+
+
+@dataclass(slots=True)
+class NewGrant:
+    """A grant the import will create."""
+
+    row: int
+    program: int
+    year: int
+    institution: int
+    amount: int
+    purpose: str
+    status: str
+    decree_number: str
+    decree_date: datetime.date | None
+    paid_on: datetime.date | None
+
+
+def institution_key(kind: str, name_key: str, village: str) -> str:
+    return f"{kind}\x1f{village}\x1f{name_key}"
+
+
+def _date(text: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text else None
+
+
+class Scratch:
+    """Planned institutions and grants of one plan; `close()` deletes them."""
+
+    def __init__(self):
+        try:
+            self._folder = tempfile.TemporaryDirectory(
+                prefix="bansos-import-", dir=settings.BANSOS_IMPORT_SCRATCH_DIR
+            )
+            path = Path(self._folder.name) / "plan.sqlite3"
+            self.db = sqlite3.connect(path, isolation_level=None)
+            self.db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as error:
+            raise ScratchUnavailable(
+                _(MSG_NO_SCRATCH_SPACE) % {"error": error}
+            ) from None
+        # One transaction for the whole plan: nothing here needs to survive it.
+        self.db.execute("BEGIN")
+        self.institution_count = 0
+        self.grant_count = 0
+
+    def close(self) -> None:
+        self.db.close()
+        self._folder.cleanup()
+
+    # Institutions -----------------------------------------------------------
+
+    def add_institution(self, planned: Planned) -> int:
+        """Keep a new institution; return its (negative) ref."""
+        self.institution_count += 1
+        planned.ref = -self.institution_count
+        self.db.execute(
+            "INSERT INTO institution VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self.institution_count,
+                institution_key(planned.kind, planned.name_key, planned.village),
+                planned.registration,
+                planned.kind,
+                planned.name,
+                planned.name_key,
+                planned.village,
+                planned.row,
+                pickle.dumps(planned.fields, protocol=pickle.HIGHEST_PROTOCOL),
+            ),
+        )
+        return planned.ref
+
+    def find_institution(self, kind: str, name_key: str, village: str) -> int | None:
+        row = self.db.execute(
+            "SELECT ref FROM institution WHERE key = ?",
+            (institution_key(kind, name_key, village),),
+        ).fetchone()
+        return -row[0] if row else None
+
+    def find_registration(self, registration: str) -> int | None:
+        row = self.db.execute(
+            "SELECT ref FROM institution WHERE registration = ? AND registration <> ''",
+            (registration,),
+        ).fetchone()
+        return -row[0] if row else None
+
+    def institution(self, ref: int) -> Planned:
+        row = self.db.execute(
+            "SELECT ref, kind, name, name_key, village, registration, row, fields "
+            "FROM institution WHERE ref = ?",
+            (-ref,),
+        ).fetchone()
+        return self._planned(row)
+
+    def update_institution(self, ref: int, fields: dict, registration: str) -> None:
+        self.db.execute(
+            "UPDATE institution SET fields = ?, registration = ? WHERE ref = ?",
+            (
+                pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL),
+                registration,
+                -ref,
+            ),
+        )
+
+    def institutions(self, chunk_rows: int) -> Iterator[list[Planned]]:
+        """Every planned institution in ref order (-1, -2, ...), a chunk at a time."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT ref, kind, name, name_key, village, registration, row, fields "
+                "FROM institution WHERE ref > ? ORDER BY ref LIMIT ?",
+                (last, chunk_rows),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [self._planned(row) for row in rows]
+
+    @staticmethod
+    def _planned(row) -> Planned:
+        ref, kind, name, name_key, village, registration, number, fields = row
+        return Planned(
+            -ref,
+            kind,
+            name,
+            name_key,
+            village,
+            registration,
+            number,
+            pickle.loads(fields),
+        )
+
+    # Rows already met, per programme and institution --------------------------
+
+    def first_row(self, program: int, institution: int) -> int | None:
+        row = self.db.execute(
+            "SELECT row FROM seen WHERE program = ? AND institution = ?",
+            (program, institution),
+        ).fetchone()
+        return row[0] if row else None
+
+    def mark_seen(self, program: int, institution: int, row: int) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (program, institution, row)
+        )
+
+    # New grants ----------------------------------------------------------------
+
+    def add_grant(self, grant: NewGrant) -> None:
+        self.grant_count += 1
+        self.db.execute(
+            "INSERT INTO new_grant VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                grant.row,
+                grant.program,
+                grant.year,
+                grant.institution,
+                grant.amount,
+                grant.purpose,
+                grant.status,
+                grant.decree_number,
+                grant.decree_date.isoformat() if grant.decree_date else None,
+                grant.paid_on.isoformat() if grant.paid_on else None,
+            ),
+        )
+
+    def grants(self, statuses: tuple[str, ...], chunk_rows: int):
+        """New grants of these statuses in row order, a chunk at a time."""
+        marks = ", ".join("?" * len(statuses))
+        last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT * FROM new_grant "
+                f"WHERE status IN ({marks}) AND row > ? ORDER BY row LIMIT ?",
+                (*statuses, last, chunk_rows),
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield [NewGrant(*row[:8], _date(row[8]), _date(row[9])) for row in rows]
+
+    def grant_totals(self) -> list[tuple[str, int, int]]:
+        """(status, count, amount) of the new grants."""
+        return self.db.execute(
+            "SELECT status, count(*), sum(amount) FROM new_grant GROUP BY status"
+        ).fetchall()
+
+    def grant_years(self) -> set[int]:
+        return {
+            year for (year,) in self.db.execute("SELECT DISTINCT year FROM new_grant")
+        }
+
+    def proposal_years(self) -> set[int]:
+        return {
+            year
+            for (year,) in self.db.execute(
+                "SELECT DISTINCT year FROM new_grant WHERE status = 'proposed'"
+            )
+        }
+
+    def proposed_known_institutions(self) -> list[int]:
+        """Institutions already in the database that the file proposes for."""
+        return [
+            pk
+            for (pk,) in self.db.execute(
+                "SELECT DISTINCT institution FROM new_grant "
+                "WHERE status = 'proposed' AND institution > 0 ORDER BY institution"
+            )
+        ]
+
+    def proposed_institutions_of_kind(self, kind: str) -> Iterator[tuple[int, dict]]:
+        """(ref, details) of planned institutions of a kind that the file proposes for."""
+        for ref, fields in self.db.execute(
+            "SELECT i.ref, i.fields FROM institution i WHERE i.kind = ? AND EXISTS "
+            "(SELECT 1 FROM new_grant p WHERE p.institution = -i.ref "
+            "AND p.status = 'proposed')",
+            (kind,),
+        ):
+            yield -ref, pickle.loads(fields)
+
+    def proposals(self, aided: str) -> Iterator[tuple[int, int, int, bool]]:
+        """(row, year, institution, aided the year before in this file) of every
+        new proposal, in row order."""
+        return self.db.execute(
+            "SELECT p.row, p.year, p.institution, EXISTS (SELECT 1 FROM new_grant h "
+            "WHERE h.institution = p.institution AND h.year = p.year - 1 "
+            "AND h.status = ?) FROM new_grant p WHERE p.status = 'proposed' "
+            "ORDER BY p.row",
+            (aided,),
+        )
