@@ -16,6 +16,7 @@ from .sources import MSG_TOO_LARGE
 MSG_INSTITUTION_UNKNOWN = _(
     "Lembaga tidak ditemukan: tulis nomor register atau nama lengkapnya."
 )
+MSG_CEILING_MISSING = _("Isi pagu program yang akan dibuat.")
 MSG_INSTITUTION_AMBIGUOUS = _(
     "Ada beberapa lembaga dengan nama itu (%(names)s); tulis nomor registernya."
 )
@@ -28,9 +29,8 @@ class ListOptionsForm(forms.Form):
         label=_("Buat program yang belum ada"),
         required=False,
         help_text=_(
-            "Hanya untuk data tahun-tahun lalu: untuk tahun tanpa program bantuan "
-            "dibuat \u201cBantuan Sosial Lembaga <tahun>\u201d dengan pagu sebesar "
-            "jumlah bantuannya."
+            "Untuk tahun tanpa program bantuan dibuat \u201cBantuan Sosial Lembaga "
+            "<tahun>\u201d; pagunya Anda isi di pratinjau, lalu periksa ulang."
         ),
     )
     institution = forms.CharField(
@@ -52,8 +52,7 @@ class ListOptionsForm(forms.Form):
         self.institutions = (
             institutions if institutions is not None else Institution.objects.all()
         )
-        # Programmes of past years come from a file only with historical data,
-        # so only a user allowed to import that sees the choice.
+        # Only a user who manages programmes may have an import create them.
         if not may_create_programs:
             del self.fields["create_programs"]
 
@@ -141,17 +140,12 @@ class ImportForm(ListOptionsForm):
 class RecheckForm(ListOptionsForm):
     """Other options for a list already uploaded: its file is checked again.
 
-    Offers only what the list's kind reads, and a ceiling for each programme the
-    file would create to users who manage programmes.
+    Offers only what the list's kind reads; to users who may create
+    programmes, a ceiling for each programme the file would create.
     """
 
     def __init__(
-        self,
-        *args,
-        batch: ImportBatch,
-        new_programs: list[dict] = (),
-        may_set_ceilings: bool = False,
-        **kwargs,
+        self, *args, batch: ImportBatch, new_programs: list[dict] = (), **kwargs
     ):
         self.batch = batch
         chosen = batch.options or {}
@@ -166,7 +160,7 @@ class RecheckForm(ListOptionsForm):
             self.fields["institution"].label = _("Lembaga")
             self.fields["year"].label = _("Tahun")
         self.ceilings: list[tuple[str, dict]] = []
-        if may_set_ceilings and batch.kind == ImportBatch.Kind.RECIPIENTS:
+        if "create_programs" in self.fields:
             ceilings = chosen.get("program_ceilings") or {}
             for index, program in enumerate(new_programs):
                 name = f"pagu_{index}"
@@ -175,10 +169,7 @@ class RecheckForm(ListOptionsForm):
                     % {"name": program["name"], "year": program["year"]},
                     required=False,
                     initial=ceilings.get(program["key"]),
-                    help_text=_(
-                        "Kosongkan untuk pagu sebesar jumlah bantuannya dalam "
-                        "berkas: %(needed)s."
-                    )
+                    help_text=_("Bantuan dalam berkas untuk program ini: %(needed)s.")
                     % {"needed": rupiah(program["needed"])},
                 )
                 self.ceilings.append((name, program))
@@ -210,6 +201,14 @@ class RecheckForm(ListOptionsForm):
 
     def list_kind(self, data: dict) -> str:
         return self.batch.kind
+
+    def clean(self):
+        data = super().clean()
+        if data.get("create_programs"):
+            for name, _program in self.ceilings:
+                if data.get(name) is None and name not in self.errors:
+                    self.add_error(name, MSG_CEILING_MISSING)
+        return data
 
     def options(self) -> Options:
         options = super().options()

@@ -238,6 +238,9 @@ class Planner:
     def prepare(self) -> None:
         """Read what matching needs from the database, once."""
 
+    def close(self) -> None:
+        """Release what the plan holds outside memory (see `scratch`)."""
+
     def check_row(self, number: int, values: dict, errors: list) -> int:
         raise NotImplementedError
 

@@ -18,14 +18,14 @@ from django_filters.views import FilterView
 
 from grants.filters import GrantFilter
 from grants.models import Grant
-from grants.services import can_manage_programs, may_import_historical
+from grants.services import can_manage_programs
 from institutions.access import StaffPermissionMixin
 from institutions.filters import EnrollmentFilter, InstitutionFilter
 from institutions.models import BeneficiaryEnrollment, Institution, regency_scope
 
 from . import batches, exports
 from .batches import MSG_NOTHING_TO_DO, ImportRefused, confirm_batch, preview_upload
-from .forms import ROW_FILTERS, ImportForm, RecheckForm, RowFilterForm
+from .forms import ImportForm, RecheckForm, RowFilterForm
 from .lists import COLUMN_SETS
 from .models import ImportBatch
 from .report import MAX_ROWS_LISTED, Report
@@ -34,7 +34,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
 LISTED = 50
 ROWS_PER_PAGE = 50
-FILTER_OF_ACTION = {action: word for word, action in ROW_FILTERS.items()}
 
 
 def _batches(user):
@@ -57,7 +56,7 @@ def import_index(request):
             request.POST or None,
             request.FILES or None,
             institutions=institutions,
-            may_create_programs=may_import_historical(request.user),
+            may_create_programs=_may_create_programs(request.user),
             initial={
                 "institution": request.GET.get("lembaga", ""),
                 "year": request.GET.get("tahun", ""),
@@ -87,7 +86,9 @@ def import_index(request):
                 status = 400
         else:
             status = 400
-    page = Paginator(_batches(request.user), 25).get_page(request.GET.get("page"))
+    # The reports (with their listed rows) are read one batch at a time, on its page.
+    history = _batches(request.user).defer("report")
+    page = Paginator(history, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "imports/import_index.html",
@@ -103,6 +104,11 @@ def import_index(request):
     )
 
 
+def _may_create_programs(user) -> bool:
+    """Whether an import may create the programmes it needs (with typed ceilings)."""
+    return can_manage_programs(user, "add_program")
+
+
 def _batch_for(request, pk: int) -> ImportBatch:
     return get_object_or_404(_batches(request.user), pk=pk)
 
@@ -113,7 +119,7 @@ def _report_of(batch: ImportBatch) -> Report | None:
 
 def _may_recheck(user, batch: ImportBatch) -> bool:
     return (
-        batch.status in (ImportBatch.Status.PREVIEWED, ImportBatch.Status.REJECTED)
+        batch.status in batches.RECHECKABLE
         and bool(batch.file)
         and user.has_perm("imports.add_importbatch")
     )
@@ -124,9 +130,8 @@ def _recheck_form(request, batch: ImportBatch, report: Report | None, data=None)
         data,
         batch=batch,
         new_programs=report.new_programs if report else [],
-        may_set_ceilings=can_manage_programs(request.user),
         institutions=Institution.objects.visible_to(request.user),
-        may_create_programs=may_import_historical(request.user),
+        may_create_programs=_may_create_programs(request.user),
     )
 
 
@@ -152,7 +157,6 @@ def _detail(request, batch: ImportBatch, recheck_form=None, status: int = 200):
         and request.user.has_perm("imports.add_importbatch"),
         "recheck_form": recheck_form,
         "listed": LISTED,
-        "rows_listed_max": MAX_ROWS_LISTED,
     }
     if batch.status == ImportBatch.Status.IMPORTED:
         context["institutions"] = batch.institutions.select_related(
@@ -178,7 +182,11 @@ def import_recheck(request, pk: int):
     """Check the stored file again with other options; no new upload."""
     batch = _batch_for(request, pk)
     if not _may_recheck(request.user, batch):
-        messages.error(request, _("Impor ini tidak dapat diperiksa ulang."))
+        messages.error(
+            request,
+            _(batches.MSG_CANNOT_RECHECK)
+            % {"status": batch.get_status_display().lower()},
+        )
         return redirect(batch)
     form = _recheck_form(request, batch, _report_of(batch), request.POST)
     if not form.is_valid():
@@ -249,7 +257,6 @@ def _row_shown(row: dict) -> dict:
         "action": row["action"],
         "action_label": _(ACTION_LABELS[row["action"]]),
         "badge": ACTION_BADGES.get(row["action"], ""),
-        "filter": FILTER_OF_ACTION[row["action"]],
         "institution": values.get("nama_lembaga", ""),
         "place": ", ".join(p for p in places if p) or values.get("kode_desa", ""),
         "year": values.get("tahun", ""),

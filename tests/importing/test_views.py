@@ -1,6 +1,7 @@
 """The import page: upload, preview, confirm, and who may do what."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grants.models import Grant
@@ -28,10 +29,11 @@ HISTORICAL = [
 ]  # fmt: skip
 
 
-def upload(client, content: bytes, name="daftar.csv", **data):
+def upload(client, content: bytes, name="daftar.csv", follow=False, **data):
     return client.post(
         "/impor/",
         {"kind": "penerima", "file": SimpleUploadedFile(name, content), **data},
+        follow=follow,
     )
 
 
@@ -70,24 +72,40 @@ def test_a_batch_cannot_be_confirmed_twice(client, program, operator):
     assert snapshot() == before
 
 
-def test_a_bad_file_shows_its_problems_and_keeps_nothing(client, program, operator):
+def test_a_bad_file_is_kept_as_a_rejected_attempt_showing_its_problems(
+    client, program, operator
+):
     client.force_login(operator)
     before = snapshot()
     content = csv_bytes([ROWS[0], [YEAR, "Koperasi", "Koperasi Maju", VILLAGE, "-5"]])
     response = upload(client, content)
-    assert response.status_code == 400
-    text = response.content.decode()
+    batch = ImportBatch.objects.get()
+    # The attempt is kept, to be seen in the history and checked again.
+    assert response.status_code == 302 and response.url == f"/impor/{batch.pk}/"
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert "kesalahan" in batch.reason
+    text = client.get(response.url).content.decode()
     assert "Jenis lembaga tidak dikenal" in text
     assert "Nilai bantuan harus lebih dari nol." in text
-    assert snapshot() == before
+    assert 'id="recheck-form"' in text
+    assert 'id="confirm-import"' not in text
+    after = snapshot()
+    assert after.pop("imports.ImportBatch") == 1
+    before.pop("imports.ImportBatch")
+    assert after == before
 
 
 def test_an_image_renamed_to_csv_is_refused(client, program, operator):
     client.force_login(operator)
     before = snapshot()
     response = upload(client, b"\x89PNG\r\n\x1a\n" + b"\x00" * 200, name="daftar.csv")
-    assert "bukan CSV atau Excel" in response.content.decode()
-    assert snapshot() == before
+    assert response.status_code == 302
+    assert "bukan CSV atau Excel" in client.get(response.url).content.decode()
+    after = snapshot()
+    assert after.pop("imports.ImportBatch") == 1
+    before.pop("imports.ImportBatch")
+    assert after == before
+    assert ImportBatch.objects.get().status == ImportBatch.Status.REJECTED
 
 
 def test_a_file_over_the_limit_is_refused_by_the_form(
@@ -146,34 +164,57 @@ def test_a_pengamat_sees_the_batches_but_cannot_import(client, program, operator
     assert ImportBatch.objects.get().status == ImportBatch.Status.PREVIEWED
 
 
-def test_an_xlsx_upload_with_create_programs(client, regions, historian):
-    client.force_login(historian)
+def test_an_xlsx_upload_creates_programmes_with_the_ceiling_typed_on_recheck(
+    client, regions, manager
+):
+    # A Pimpinan allowed the historical import, given the import by the administrator.
+    manager.user_permissions.add(Permission.objects.get(codename="add_importbatch"))
+    client.force_login(manager)
     assert b'name="create_programs"' in client.get("/impor/").content
     content = xlsx_bytes([HISTORICAL], header=HISTORICAL_HEADER)
     response = upload(client, content, name="daftar.xlsx", create_programs="on")
     batch = ImportBatch.objects.get()
     assert response.status_code == 302
+    # The programme to create needs its ceiling, typed on the preview.
+    assert batch.status == ImportBatch.Status.REJECTED
+    page = client.get(response.url).content.decode()
+    assert 'name="pagu_0"' in page
+    response = client.post(
+        f"/impor/{batch.pk}/periksa-ulang/",
+        {"create_programs": "on", "pagu_0": "Rp 100.000.000"},
+    )
+    assert response.status_code == 302 and response.url == f"/impor/{batch.pk}/"
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEWED, batch.reason
     client.post(f"/impor/{batch.pk}/konfirmasi/")
     grant = Grant.objects.get()
     assert grant.program.name == f"Bantuan Sosial Lembaga {LAST_YEAR}"
+    assert grant.program.budget_ceiling == 100_000_000
     assert grant.status == Grant.Status.DISBURSED
 
 
-def test_only_a_user_allowed_historical_imports_is_offered_to_create_programmes(
-    client, regions, operator
+def test_only_a_user_who_may_create_programmes_is_offered_to_create_them(
+    client, regions, historian
 ):
-    client.force_login(operator)
+    client.force_login(historian)
     page = client.get("/impor/")
     assert b'id="import-form"' in page.content
     assert b'name="create_programs"' not in page.content
     before = snapshot()
     content = xlsx_bytes([HISTORICAL], header=HISTORICAL_HEADER)
     response = upload(client, content, name="daftar.xlsx", create_programs="on")
-    assert response.status_code == 400
-    text = response.content.decode()
-    assert "tidak dapat dibuat lewat impor" in text
-    assert "izin impor data historis" in text
-    assert snapshot() == before
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert batch.options["create_programs"] is False
+    text = client.get(response.url).content.decode()
+    assert "Program dibuat oleh Pimpinan" in text
+    # The re-check offers neither the choice nor a ceiling.
+    assert 'id="recheck-form"' in text
+    assert 'name="create_programs"' not in text and 'name="pagu_0"' not in text
+    after = snapshot()
+    after.pop("imports.ImportBatch")
+    before.pop("imports.ImportBatch")
+    assert after == before
 
 
 def test_a_historical_list_previewed_by_a_permitted_user_is_not_confirmed_by_another(
@@ -249,8 +290,12 @@ def test_a_regency_limited_operator_sees_only_their_own_batches(
     )
     client.force_login(limited)
     assert client.get(f"/impor/{batch.pk}/").status_code == 404
-    response = upload(client, csv_bytes(ROWS))
+    assert client.get(f"/impor/{batch.pk}/baris/").status_code == 404
+    assert client.post(f"/impor/{batch.pk}/periksa-ulang/").status_code == 404
+    response = upload(client, csv_bytes(ROWS), follow=True)
     assert "di luar wilayah kerja Anda" in response.content.decode()
+    # Their own rejected attempt is theirs to see.
+    assert response.context["batch"].created_by == limited
 
 
 def test_a_large_upload_read_from_a_temporary_file(client, program, operator, settings):
