@@ -16,7 +16,7 @@ from institutions.models import Institution
 
 from .lists import INSTITUTION_FIELDS
 from .places import Place
-from .scratch import Planned, Scratch
+from .scratch import Planned, Scratch, stored_fields
 
 MSG_REGISTRATION_OTHER = gettext_noop(
     "Nomor register %(number)s sudah dipakai %(name)s (%(kind)s, %(village)s)."
@@ -82,6 +82,9 @@ class InstitutionIndex:
 
     def __init__(self, scratch: Scratch):
         self.scratch = scratch
+        # The details of the planned institution the last row was matched to,
+        # as stored: a later row giving the same details changes nothing.
+        self._stored: bytes | None = None
         self.known: dict[int, Known] = {}
         self.by_registration: dict[str, int] = {}
         self.by_key: dict[tuple[str, str, str], int] = {}
@@ -184,7 +187,9 @@ class InstitutionIndex:
             return ref, False
         ref = self.by_key.get((kind, name_key, village))
         if ref is None:
-            ref = self.scratch.find_institution(kind, name_key, village)
+            found = self.scratch.find_institution(kind, name_key, village)
+            if found is not None:
+                ref, self._stored = found
         if ref is not None:
             record = self.record(ref)
             if registration and record.registration:
@@ -243,7 +248,7 @@ class InstitutionIndex:
                 if (value := values.get(column))
             }
             registration = values.get("nomor_register")
-            if not given and not registration:
+            if not registration and (not given or stored_fields(given) == self._stored):
                 return
             planned = self.scratch.institution(ref)
             fields = planned.fields | given

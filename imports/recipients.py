@@ -11,6 +11,7 @@ them, for a past year, with its decree.
 """
 
 import datetime
+from array import array
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -77,6 +78,35 @@ PROGRAM_COLUMNS = frozenset({"tahun", "program"})
 NONE = frozenset()
 
 
+class FirstRows:
+    """The first accepted row of each (programme, institution), to refuse doubles.
+
+    Planned institutions have dense refs (-1, -2, ...), so an array per
+    programme keeps their rows in 4 bytes each, however long the list;
+    existing institutions sit in a dict.
+    """
+
+    def __init__(self):
+        self.planned: dict[int, array] = {}
+        self.known: dict[tuple[int, int], int] = {}
+
+    def get(self, program: int, ref: int) -> int | None:
+        if ref > 0:
+            return self.known.get((program, ref))
+        rows = self.planned.get(program)
+        return rows[-ref] or None if rows is not None and -ref < len(rows) else None
+
+    def add(self, program: int, ref: int, row: int) -> None:
+        if ref > 0:
+            self.known.setdefault((program, ref), row)
+            return
+        rows = self.planned.setdefault(program, array("I"))
+        if -ref >= len(rows):
+            rows.frombytes(bytes(4 * max(-ref + 1 - len(rows), len(rows))))
+        if not rows[-ref]:
+            rows[-ref] = row
+
+
 class RecipientPlanner(ListReview, Planner):
     """A recipient list: institutions and their grants, one row per grant."""
 
@@ -138,6 +168,7 @@ class RecipientPlanner(ListReview, Planner):
                 ceilings=self.program_ceilings,
             )
         self.grant_updates: list[tuple[int, int, str]] = []
+        self.first_rows = FirstRows()
 
     def close(self) -> None:
         """Delete the plan's scratch file; the plan cannot be written after this."""
@@ -185,7 +216,7 @@ class RecipientPlanner(ListReview, Planner):
         if self.with_grants:
             self._check_grant(values, program, ref, is_new, errors)
         elif ref is not None and not errors:
-            first = self.scratch.first_row(0, ref)
+            first = self.first_rows.get(0, ref)
             if first is not None:
                 errors.append(
                     (
@@ -203,7 +234,7 @@ class RecipientPlanner(ListReview, Planner):
         else:
             self.institutions.want(ref, values, len(self.states))
         if not self.with_grants:
-            self.scratch.mark_seen(0, ref, number)
+            self.first_rows.add(0, ref, number)
             return NEW if is_new else UNCHANGED
         return self._plan_grant(number, values, program, ref, is_new)
 
@@ -242,7 +273,7 @@ class RecipientPlanner(ListReview, Planner):
         if ref is None and not is_new:
             return  # the institution was not found (its error is given)
         if ref is not None:
-            first = self.scratch.first_row(program.ref, ref)
+            first = self.first_rows.get(program.ref, ref)
             if first is not None:
                 errors.append(
                     (
@@ -349,7 +380,7 @@ class RecipientPlanner(ListReview, Planner):
     def _plan_grant(
         self, number: int, values: dict, program: ProgramInfo, ref: int, is_new: bool
     ) -> int:
-        self.scratch.mark_seen(program.ref, ref, number)
+        self.first_rows.add(program.ref, ref, number)
         amount = values["nilai_bantuan"]
         existing = None if ref < 0 else self.programs.grants_of(program).get(ref)
         if existing is not None:

@@ -26,6 +26,7 @@ MSG_NO_SCRATCH_SPACE = gettext_noop(
     "(%(error)s). Hubungi administrator; tidak ada yang disimpan."
 )
 
+GRANT_BATCH = 2000
 SCHEMA = """
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
@@ -44,12 +45,6 @@ CREATE TABLE institution (
 );
 CREATE INDEX institution_registration ON institution (registration)
     WHERE registration <> '';
-CREATE TABLE seen (
-    program INTEGER NOT NULL,
-    institution INTEGER NOT NULL,
-    row INTEGER NOT NULL,
-    PRIMARY KEY (program, institution)
-) WITHOUT ROWID;
 CREATE TABLE new_grant (
     row INTEGER PRIMARY KEY,
     program INTEGER NOT NULL,
@@ -109,6 +104,11 @@ def institution_key(kind: str, name_key: str, village: str) -> str:
     return f"{kind}\x1f{village}\x1f{name_key}"
 
 
+def stored_fields(fields: dict) -> bytes:
+    """An institution's details as kept: equal details give equal bytes."""
+    return pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _date(text: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(text) if text else None
 
@@ -132,6 +132,8 @@ class Scratch:
         self.db.execute("BEGIN")
         self.institution_count = 0
         self.grant_count = 0
+        # New grants are only read once every row is planned: they go in batches.
+        self._grants: list[tuple] = []
 
     def close(self) -> None:
         self.db.close()
@@ -154,17 +156,20 @@ class Scratch:
                 planned.name_key,
                 planned.village,
                 planned.row,
-                pickle.dumps(planned.fields, protocol=pickle.HIGHEST_PROTOCOL),
+                stored_fields(planned.fields),
             ),
         )
         return planned.ref
 
-    def find_institution(self, kind: str, name_key: str, village: str) -> int | None:
+    def find_institution(
+        self, kind: str, name_key: str, village: str
+    ) -> tuple[int, bytes] | None:
+        """The planned institution with this key: (ref, its details as stored)."""
         row = self.db.execute(
-            "SELECT ref FROM institution WHERE key = ?",
+            "SELECT ref, fields FROM institution WHERE key = ?",
             (institution_key(kind, name_key, village),),
         ).fetchone()
-        return -row[0] if row else None
+        return (-row[0], row[1]) if row else None
 
     def find_registration(self, registration: str) -> int | None:
         row = self.db.execute(
@@ -219,26 +224,11 @@ class Scratch:
             pickle.loads(fields),
         )
 
-    # Rows already met, per programme and institution --------------------------
-
-    def first_row(self, program: int, institution: int) -> int | None:
-        row = self.db.execute(
-            "SELECT row FROM seen WHERE program = ? AND institution = ?",
-            (program, institution),
-        ).fetchone()
-        return row[0] if row else None
-
-    def mark_seen(self, program: int, institution: int, row: int) -> None:
-        self.db.execute(
-            "INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", (program, institution, row)
-        )
-
     # New grants ----------------------------------------------------------------
 
     def add_grant(self, grant: NewGrant) -> None:
         self.grant_count += 1
-        self.db.execute(
-            "INSERT INTO new_grant VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._grants.append(
             (
                 grant.row,
                 grant.program,
@@ -250,11 +240,22 @@ class Scratch:
                 grant.decree_number,
                 grant.decree_date.isoformat() if grant.decree_date else None,
                 grant.paid_on.isoformat() if grant.paid_on else None,
-            ),
+            )
         )
+        if len(self._grants) >= GRANT_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._grants:
+            self.db.executemany(
+                "INSERT INTO new_grant VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._grants,
+            )
+            self._grants = []
 
     def grants(self, statuses: tuple[str, ...], chunk_rows: int):
         """New grants of these statuses in row order, a chunk at a time."""
+        self._flush()
         marks = ", ".join("?" * len(statuses))
         last = 0
         while True:
@@ -270,16 +271,19 @@ class Scratch:
 
     def grant_totals(self) -> list[tuple[str, int, int]]:
         """(status, count, amount) of the new grants."""
+        self._flush()
         return self.db.execute(
             "SELECT status, count(*), sum(amount) FROM new_grant GROUP BY status"
         ).fetchall()
 
     def grant_years(self) -> set[int]:
+        self._flush()
         return {
             year for (year,) in self.db.execute("SELECT DISTINCT year FROM new_grant")
         }
 
     def proposal_years(self) -> set[int]:
+        self._flush()
         return {
             year
             for (year,) in self.db.execute(
@@ -289,6 +293,7 @@ class Scratch:
 
     def proposed_known_institutions(self) -> list[int]:
         """Institutions already in the database that the file proposes for."""
+        self._flush()
         return [
             pk
             for (pk,) in self.db.execute(
@@ -299,6 +304,7 @@ class Scratch:
 
     def proposed_institutions_of_kind(self, kind: str) -> Iterator[tuple[int, dict]]:
         """(ref, details) of planned institutions of a kind that the file proposes for."""
+        self._flush()
         for ref, fields in self.db.execute(
             "SELECT i.ref, i.fields FROM institution i WHERE i.kind = ? AND EXISTS "
             "(SELECT 1 FROM new_grant p WHERE p.institution = -i.ref "
@@ -310,6 +316,7 @@ class Scratch:
     def proposals(self, aided: str) -> Iterator[tuple[int, int, int, bool]]:
         """(row, year, institution, aided the year before in this file) of every
         new proposal, in row order."""
+        self._flush()
         return self.db.execute(
             "SELECT p.row, p.year, p.institution, EXISTS (SELECT 1 FROM new_grant h "
             "WHERE h.institution = p.institution AND h.year = p.year - 1 "
