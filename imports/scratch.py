@@ -21,6 +21,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from .sources import FileRejected
+
 MSG_NO_SCRATCH_SPACE = gettext_noop(
     "Server tidak dapat menyiapkan ruang kerja sementara untuk memeriksa berkas "
     "(%(error)s). Hubungi administrator; tidak ada yang disimpan."
@@ -61,12 +63,9 @@ CREATE INDEX new_grant_by_institution ON new_grant (institution, year, status);
 """
 
 
-class ScratchUnavailable(Exception):
-    """The temporary database cannot be made; `message` says so to the user."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class ScratchUnavailable(FileRejected):
+    """The temporary database cannot be made: the file is refused with a
+    message, like a file that cannot be read, never with a server error."""
 
 
 @dataclass(slots=True)

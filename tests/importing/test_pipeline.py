@@ -2,6 +2,7 @@
 failed write leaves nothing but the failed attempt, and who may bring in what."""
 
 import io
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -258,3 +259,32 @@ def test_a_programme_is_never_created_with_a_ceiling_from_the_file(regions):
     program = Program.objects.get(year=LAST_YEAR - 1)
     # The file pays 2 x Rp10.000.000; the typed ceiling stands.
     assert program.budget_ceiling == 20_000_000
+
+
+def test_without_temporary_space_the_file_is_refused_with_a_message(
+    historian, settings, tmp_path
+):
+    settings.BANSOS_IMPORT_SCRATCH_DIR = str(tmp_path / "missing")
+    ProgramFactory(year=LAST_YEAR, decree_number="SK/1")
+    report, batch = preview(csv_bytes(paid_rows(2), header=HEADER), historian)
+    assert "ruang kerja sementara" in messages(report)
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert not Grant.objects.exists()
+
+
+def test_the_scratch_file_is_gone_once_the_import_ends(historian, monkeypatch):
+    from imports import scratch
+
+    ProgramFactory(year=LAST_YEAR, decree_number="SK/1")
+    folders = []
+    original = scratch.Scratch.__init__
+
+    def keep(self):
+        original(self)
+        folders.append(self._folder.name)
+
+    monkeypatch.setattr(scratch.Scratch, "__init__", keep)
+    _report, batch = preview(csv_bytes(paid_rows(3), header=HEADER), historian)
+    confirm_batch(batch.pk, user=historian)
+    assert len(folders) == 2  # the preview and the confirmation
+    assert not any(Path(folder).exists() for folder in folders)
