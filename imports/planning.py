@@ -8,6 +8,7 @@ has no errors.
 
 import datetime
 import time
+from array import array
 from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
@@ -168,6 +169,20 @@ class RowReader:
         return values, errors
 
 
+class RowStates:
+    """(row number, state) of every row, for the admin's result table, read
+    from the planner's arrays instead of a list of pairs (not kept in JSON)."""
+
+    def __init__(self, numbers: array, states: bytearray):
+        self.numbers, self.states = numbers, states
+
+    def __iter__(self):
+        return zip(self.numbers, self.states, strict=True)
+
+    def __len__(self) -> int:
+        return len(self.states)
+
+
 class Planner:
     """Read a file and plan an import; subclasses check and match each row."""
 
@@ -178,7 +193,8 @@ class Planner:
     def __init__(self):
         self.report = Report()
         self.states = bytearray()
-        self.row_numbers: list[int] = []
+        # 4 bytes a row: a list of ints would take ten times that.
+        self.row_numbers = array("I")
         self.listing: RowListing | None = None
 
     def plan(
@@ -261,7 +277,7 @@ class Planner:
         report.rows_unchanged = states.count(UNCHANGED)
         report.rows_rejected = states.count(REJECTED)
         # Row by row, for the admin's result table; not kept in the JSON report.
-        report.row_states = list(zip(self.row_numbers, states, strict=True))
+        report.row_states = RowStates(self.row_numbers, states)
         # Rows to show, in their final state: `conclude` may have changed it.
         if self.listing is not None:
             report.rows, report.rows_cut = self.listing.finish(states)
