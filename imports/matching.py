@@ -80,8 +80,14 @@ class InstitutionIndex:
     """Institutions in the database (in memory: what matching needs of them)
     and the ones the plan creates (in the plan's `Scratch` file)."""
 
-    def __init__(self, scratch: Scratch):
+    def __init__(self, scratch: Scratch, columns=None):
         self.scratch = scratch
+        # The detail columns this file has: the others are never looked up.
+        self.detail_columns = tuple(
+            (column, name)
+            for column, name in INSTITUTION_FIELDS.items()
+            if columns is None or column in columns
+        )
         # The details of the planned institution the last row was matched to,
         # as stored: a later row giving the same details changes nothing.
         self._stored: bytes | None = None
@@ -230,7 +236,7 @@ class InstitutionIndex:
                 row,
                 {
                     name: value
-                    for column, name in INSTITUTION_FIELDS.items()
+                    for column, name in self.detail_columns
                     if (value := values.get(column))
                 },
             )
@@ -244,7 +250,7 @@ class InstitutionIndex:
         if ref < 0:
             given = {
                 name: value
-                for column, name in INSTITUTION_FIELDS.items()
+                for column, name in self.detail_columns
                 if (value := values.get(column))
             }
             registration = values.get("nomor_register")
@@ -263,7 +269,7 @@ class InstitutionIndex:
             wanted = self.wanted[ref] = {}
             self.rows_of[ref] = []
         self.rows_of[ref].append(row)
-        for column, name in INSTITUTION_FIELDS.items():
+        for column, name in self.detail_columns:
             value = values.get(column)
             if value:
                 wanted[name] = (value, row)

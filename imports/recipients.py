@@ -159,7 +159,7 @@ class RecipientPlanner(ListReview, Planner):
         # What the plan creates waits on disk, not in memory (see `scratch`).
         self.scratch = Scratch()
         self.places = PlaceIndex(scope=self.scope)
-        self.institutions = InstitutionIndex(self.scratch)
+        self.institutions = InstitutionIndex(self.scratch, columns=self.positions)
         if self.with_grants:
             self.programs = ProgramIndex(
                 create_missing=self.create_programs,

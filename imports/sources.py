@@ -269,6 +269,12 @@ def _checked(row: list, number: int, limits: Limits) -> list:
                     )
         del row[max_columns:]
     max_chars = limits.max_cell_chars
+    try:
+        # A CSV row is all text: when the whole row is short, so is each cell.
+        if sum(map(len, row)) <= max_chars:
+            return row
+    except TypeError:
+        pass  # a spreadsheet row holds numbers and dates too
     for index, cell in enumerate(row):
         if cell.__class__ is str and len(cell) > max_chars:
             raise CellLimitExceeded(

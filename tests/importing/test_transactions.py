@@ -124,8 +124,8 @@ def test_a_conflict_met_while_writing_undoes_everything(program, operator, monke
     InstitutionFactory(name="Majelis Taklim Nomor 7", village_id=VILLAGES[3])
     original = InstitutionIndex.__init__
 
-    def unaware(self, scratch):
-        original(self, scratch)
+    def unaware(self, scratch, **kwargs):
+        original(self, scratch, **kwargs)
         self.by_key.clear()
         self.known.clear()
 
