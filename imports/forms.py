@@ -29,8 +29,8 @@ class ListOptionsForm(forms.Form):
         label=_("Buat program yang belum ada"),
         required=False,
         help_text=_(
-            "Untuk tahun tanpa program bantuan dibuat \u201cBantuan Sosial Lembaga "
-            "<tahun>\u201d; pagunya Anda isi di pratinjau, lalu periksa ulang."
+            "Untuk tahun tanpa program bantuan dibuat “Bantuan Sosial Lembaga "
+            "<tahun>”; pagunya Anda isi di pratinjau, lalu periksa ulang."
         ),
     )
     institution = forms.CharField(

@@ -22,9 +22,9 @@ from common.text import normalize_name
 from institutions.models import District, Regency, Village
 
 MSG_UNKNOWN_CODE = gettext_noop("Kode desa %(code)s tidak ada dalam daftar Kemendagri.")
-MSG_UNKNOWN = gettext_noop("%(level)s \u201c%(name)s\u201d tidak ditemukan.")
+MSG_UNKNOWN = gettext_noop("%(level)s “%(name)s” tidak ditemukan.")
 MSG_SUGGEST = gettext_noop(" Mungkin maksud Anda: %(names)s?")
-MSG_NOT_IN = gettext_noop("%(level)s \u201c%(name)s\u201d tidak berada di %(parent)s.")
+MSG_NOT_IN = gettext_noop("%(level)s “%(name)s” tidak berada di %(parent)s.")
 MSG_CODE_MISMATCH = gettext_noop(
     "Kode desa %(code)s adalah %(village)s, %(district)s, bukan %(given)s."
 )
@@ -35,26 +35,26 @@ MSG_OUT_OF_SCOPE = gettext_noop(
 )
 # A regency or district name that fits several, read from the rest of the row.
 MSG_REGENCY_READ_AS = gettext_noop(
-    "\u201c%(name)s\u201d dibaca sebagai %(choice)s, karena %(reason)s hanya ada "
+    "“%(name)s” dibaca sebagai %(choice)s, karena %(reason)s hanya ada "
     "di sana."
 )
 MSG_DISTRICT_READ_AS = gettext_noop(
-    "Kecamatan \u201c%(name)s\u201d dibaca sebagai Kecamatan %(district)s di "
+    "Kecamatan “%(name)s” dibaca sebagai Kecamatan %(district)s di "
     "%(regency)s, karena %(reason)s hanya ada di sana."
 )
 MSG_REGENCY_EITHER = gettext_noop(
-    "\u201c%(name)s\u201d dapat berarti %(options)s; isi kecamatan atau desa, atau "
+    "“%(name)s” dapat berarti %(options)s; isi kecamatan atau desa, atau "
     "tulis %(full)s."
 )
 MSG_DISTRICT_EITHER = gettext_noop(
-    "Kecamatan \u201c%(name)s\u201d dapat berarti %(options)s; isi kabupaten/kota."
+    "Kecamatan “%(name)s” dapat berarti %(options)s; isi kabupaten/kota."
 )
 MSG_REGENCY_NOT_THERE = gettext_noop(
-    "\u201c%(name)s\u201d dapat berarti %(options)s, tetapi %(below)s tidak "
+    "“%(name)s” dapat berarti %(options)s, tetapi %(below)s tidak "
     "ditemukan di sana."
 )
 MSG_DISTRICT_NOT_THERE = gettext_noop(
-    "Kecamatan \u201c%(name)s\u201d dapat berarti %(options)s, tetapi %(below)s "
+    "Kecamatan “%(name)s” dapat berarti %(options)s, tetapi %(below)s "
     "tidak ditemukan di sana."
 )
 
@@ -104,7 +104,7 @@ def _either(names) -> str:
 
 
 def _quoted(text: str) -> str:
-    return f"\u201c{text}\u201d"
+    return f"“{text}”"
 
 
 class PlaceIndex:

@@ -21,7 +21,7 @@ DEFAULT_NAME = "Bantuan Sosial Lembaga %(year)s"
 
 MSG_NO_PROGRAM = gettext_noop(
     "Tahun %(year)s belum memiliki program bantuan. Buat programnya dulu, atau "
-    "centang \u201cbuat program yang belum ada\u201d."
+    "centang “buat program yang belum ada”."
 )
 MSG_PROGRAM_BY_PIMPINAN = gettext_noop(
     "Program tahun %(year)s belum ada. Program dibuat oleh Pimpinan di menu "
@@ -31,15 +31,15 @@ MSG_PROGRAM_BY_PIMPINAN = gettext_noop(
 MSG_SEVERAL_PROGRAMS = gettext_noop(
     "Tahun %(year)s memiliki beberapa program (%(names)s); isi kolom program."
 )
-MSG_UNKNOWN_PROGRAM = gettext_noop("Program \u201c%(name)s\u201d tidak ditemukan.")
+MSG_UNKNOWN_PROGRAM = gettext_noop("Program “%(name)s” tidak ditemukan.")
 MSG_UNKNOWN_PROGRAM_YEAR = gettext_noop(
-    "Program \u201c%(name)s\u201d tahun %(year)s tidak ditemukan."
+    "Program “%(name)s” tahun %(year)s tidak ditemukan."
 )
 MSG_PROGRAM_NEEDS_YEAR = gettext_noop(
-    "Program \u201c%(name)s\u201d ada di beberapa tahun (%(years)s); isi kolom tahun."
+    "Program “%(name)s” ada di beberapa tahun (%(years)s); isi kolom tahun."
 )
 MSG_PROGRAM_YEAR_DIFFERS = gettext_noop(
-    "Program \u201c%(name)s\u201d adalah program tahun %(program_year)s, bukan %(year)s."
+    "Program “%(name)s” adalah program tahun %(program_year)s, bukan %(year)s."
 )
 
 

@@ -45,7 +45,7 @@ MSG_CEILING_NEEDED = gettext_noop(
     "Program %(program)s belum ada dan akan dibuat: isi pagunya di pratinjau, "
     "lalu periksa ulang."
 )
-CHANGE_LINE = gettext_noop("%(name)s: %(field)s %(old)s \u2192 %(new)s")
+CHANGE_LINE = gettext_noop("%(name)s: %(field)s %(old)s → %(new)s")
 LKSA_DOCUMENTS = ("permit_expires_on", "accreditation", "accreditation_expires_on")
 
 

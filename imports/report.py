@@ -100,7 +100,7 @@ class Report:
     @property
     def delimiter_shown(self) -> str:
         name = DELIMITER_NAMES.get(self.delimiter)
-        return _(name) if name else f"\u201c{self.delimiter}\u201d"
+        return _(name) if name else f"“{self.delimiter}”"
 
     def rows_of(self, action: str = "") -> list[dict]:
         """The listed rows, all or those of one action."""

@@ -47,11 +47,11 @@ MSG_TOO_LARGE = gettext_noop(
 )
 MSG_NOT_TABULAR = gettext_noop(
     "Berkas ini bukan CSV atau Excel (XLSX). Simpan daftar dari Excel sebagai "
-    "\u201cCSV\u201d atau \u201cBuku Kerja Excel (.xlsx)\u201d."
+    "“CSV” atau “Buku Kerja Excel (.xlsx)”."
 )
 MSG_OLD_EXCEL = gettext_noop(
     "Berkas Excel lama (.xls) tidak dapat dibaca. Buka di Excel lalu simpan sebagai "
-    "\u201cBuku Kerja Excel (.xlsx)\u201d atau CSV."
+    "“Buku Kerja Excel (.xlsx)” atau CSV."
 )
 MSG_BROKEN_XLSX = gettext_noop("Berkas Excel tidak dapat dibaca: %(error)s")
 MSG_BROKEN_CSV = gettext_noop(

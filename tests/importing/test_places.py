@@ -35,9 +35,9 @@ TULADENGGI_KOTA = "75.71.04.1004"  # Dungingi, Kota Gorontalo
 TULADENGGI_KABUPATEN = "75.01.10.2005"  # Telaga Biru, Kabupaten Gorontalo
 
 EITHER = (
-    "\u201cGORONTALO\u201d dapat berarti Kabupaten Gorontalo atau Kota Gorontalo; "
-    "isi kecamatan atau desa, atau tulis \u201cKabupaten Gorontalo\u201d atau "
-    "\u201cKota Gorontalo\u201d."
+    "“GORONTALO” dapat berarti Kabupaten Gorontalo atau Kota Gorontalo; "
+    "isi kecamatan atau desa, atau tulis “Kabupaten Gorontalo” atau "
+    "“Kota Gorontalo”."
 )
 
 
@@ -70,7 +70,7 @@ def test_a_bare_gorontalo_is_read_from_a_district_only_the_kabupaten_has(regions
         (
             "kabupaten",
             "GORONTALO",
-            "\u201cGORONTALO\u201d dibaca sebagai Kabupaten Gorontalo, karena "
+            "“GORONTALO” dibaca sebagai Kabupaten Gorontalo, karena "
             "Kecamatan Telaga hanya ada di sana.",
         ),
     )
@@ -82,7 +82,7 @@ def test_a_bare_gorontalo_is_read_from_a_district_only_the_kota_has(regions):
     [(column, value, message)] = place.warnings
     assert (column, value) == ("kabupaten", "gorontalo")
     assert message == (
-        "\u201cgorontalo\u201d dibaca sebagai Kota Gorontalo, karena Kecamatan "
+        "“gorontalo” dibaca sebagai Kota Gorontalo, karena Kecamatan "
         "Kota Barat hanya ada di sana."
     )
 
@@ -109,7 +109,7 @@ def test_a_bare_gorontalo_without_district_is_read_from_the_village(
     [(column, value, message)] = place.warnings
     assert (column, value) == ("kabupaten", "GORONTALO")
     assert message == (
-        f"\u201cGORONTALO\u201d dibaca sebagai {reason} hanya ada di sana."
+        f"“GORONTALO” dibaca sebagai {reason} hanya ada di sana."
     )
 
 
@@ -122,8 +122,8 @@ def test_a_district_of_neither_is_refused_on_the_regency(regions):
     error = refusal(village="Bongo Nol", district="Paguyaman", regency="Gorontalo")
     assert error.column == "kabupaten"
     assert error.message == (
-        "\u201cGorontalo\u201d dapat berarti Kabupaten Gorontalo atau Kota "
-        "Gorontalo, tetapi Kecamatan \u201cPaguyaman\u201d tidak ditemukan di sana."
+        "“Gorontalo” dapat berarti Kabupaten Gorontalo atau Kota "
+        "Gorontalo, tetapi Kecamatan “Paguyaman” tidak ditemukan di sana."
     )
 
 
@@ -132,7 +132,7 @@ def test_a_village_of_neither_is_refused_and_a_misspelt_one_gets_suggestions(
 ):
     elsewhere = refusal(village="Bongo Nol", regency="GORONTALO")
     assert elsewhere.column == "kabupaten"
-    assert "tetapi Desa/kelurahan \u201cBongo Nol\u201d tidak ditemukan" in (
+    assert "tetapi Desa/kelurahan “Bongo Nol” tidak ditemukan" in (
         elsewhere.message
     )
     misspelt = refusal(village="Bulilla", regency="GORONTALO")
@@ -180,7 +180,7 @@ def test_a_district_the_explicit_regency_lacks_is_still_refused(regions):
     error = refusal(village="Dembe I", district="Kota Barat", regency="Kab Gorontalo")
     assert (error.column, error.message) == (
         "kecamatan",
-        "Kecamatan \u201cKota Barat\u201d tidak berada di Kabupaten Gorontalo.",
+        "Kecamatan “Kota Barat” tidak berada di Kabupaten Gorontalo.",
     )
 
 
@@ -206,7 +206,7 @@ def test_a_shared_district_name_is_read_from_the_village(second_telaga):
         (
             "kecamatan",
             "Telaga",
-            "Kecamatan \u201cTelaga\u201d dibaca sebagai Kecamatan Telaga di Kota "
+            "Kecamatan “Telaga” dibaca sebagai Kecamatan Telaga di Kota "
             "Gorontalo, karena Kelurahan Contoh Baru hanya ada di sana.",
         ),
     )
@@ -226,14 +226,14 @@ def test_a_shared_district_still_ambiguous_is_refused_listing_both(second_telaga
     error = refusal(village="Luhu", district="Telaga")
     assert (error.column, error.message) == (
         "kecamatan",
-        "Kecamatan \u201cTelaga\u201d dapat berarti Telaga (Kabupaten Gorontalo) "
+        "Kecamatan “Telaga” dapat berarti Telaga (Kabupaten Gorontalo) "
         "atau Telaga (Kota Gorontalo); isi kabupaten/kota.",
     )
     both = refusal(village="Luhu", district="Telaga", regency="GORONTALO")
     assert (both.column, both.message) == ("kabupaten", EITHER)
     elsewhere = refusal(village="Dembe I", district="Telaga")
     assert elsewhere.column == "kecamatan"
-    assert "tetapi Desa/kelurahan \u201cDembe I\u201d tidak ditemukan" in (
+    assert "tetapi Desa/kelurahan “Dembe I” tidak ditemukan" in (
         elsewhere.message
     )
     assert find("Luhu", "Telaga", "Kota Gorontalo").village_code == "75.71.99.1002"
@@ -269,14 +269,14 @@ def test_an_institution_list_with_bare_gorontalo_imports_with_warnings(
             2,
             "kabupaten",
             "GORONTALO",
-            "\u201cGORONTALO\u201d dibaca sebagai Kabupaten Gorontalo, karena "
+            "“GORONTALO” dibaca sebagai Kabupaten Gorontalo, karena "
             "Kecamatan Telaga hanya ada di sana.",
         ),
         (
             3,
             "kabupaten",
             "GORONTALO",
-            "\u201cGORONTALO\u201d dibaca sebagai Kota Gorontalo, karena "
+            "“GORONTALO” dibaca sebagai Kota Gorontalo, karena "
             "Kelurahan Tomulabutao hanya ada di sana.",
         ),
     ]
