@@ -48,7 +48,9 @@ def sizes(text: str) -> list[int]:
     try:
         values = [int(part.replace("_", "")) for part in text.split(",") if part]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a list of row counts: {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"not a list of row counts: {text!r}"
+        ) from None
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError("row counts must be positive")
     return values
@@ -164,9 +166,7 @@ def targets(rows: int, results: dict, rate: dict) -> list[tuple[str, str, bool]]
         )
     )
     if "import-export" in rate:
-        say(
-            f"ours / django-import-export: {rate['ours'] / rate['import-export']:.0f}x"
-        )
+        say(f"ours / django-import-export: {rate['ours'] / rate['import-export']:.0f}x")
     return checks
 
 
@@ -174,7 +174,9 @@ def main(argv=None) -> int:
     options = parser().parse_args(argv)
     if options.phase:
         years = tuple(int(y) for y in options.years.split(","))
-        result = bench.run_phase(options.phase, Path(options.file), years, options.sample)
+        result = bench.run_phase(
+            options.phase, Path(options.file), years, options.sample
+        )
         say(bench.encode(result))
         return 0
     if not Village.objects.exists():

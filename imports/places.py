@@ -35,8 +35,7 @@ MSG_OUT_OF_SCOPE = gettext_noop(
 )
 # A regency or district name that fits several, read from the rest of the row.
 MSG_REGENCY_READ_AS = gettext_noop(
-    "“%(name)s” dibaca sebagai %(choice)s, karena %(reason)s hanya ada "
-    "di sana."
+    "“%(name)s” dibaca sebagai %(choice)s, karena %(reason)s hanya ada di sana."
 )
 MSG_DISTRICT_READ_AS = gettext_noop(
     "Kecamatan “%(name)s” dibaca sebagai Kecamatan %(district)s di "
@@ -50,8 +49,7 @@ MSG_DISTRICT_EITHER = gettext_noop(
     "Kecamatan “%(name)s” dapat berarti %(options)s; isi kabupaten/kota."
 )
 MSG_REGENCY_NOT_THERE = gettext_noop(
-    "“%(name)s” dapat berarti %(options)s, tetapi %(below)s tidak "
-    "ditemukan di sana."
+    "“%(name)s” dapat berarti %(options)s, tetapi %(below)s tidak ditemukan di sana."
 )
 MSG_DISTRICT_NOT_THERE = gettext_noop(
     "Kecamatan “%(name)s” dapat berarti %(options)s, tetapi %(below)s "

@@ -108,9 +108,7 @@ def test_a_bare_gorontalo_without_district_is_read_from_the_village(
     assert place.village_code == code
     [(column, value, message)] = place.warnings
     assert (column, value) == ("kabupaten", "GORONTALO")
-    assert message == (
-        f"“GORONTALO” dibaca sebagai {reason} hanya ada di sana."
-    )
+    assert message == (f"“GORONTALO” dibaca sebagai {reason} hanya ada di sana.")
 
 
 def test_a_village_of_both_without_district_is_refused_listing_both(regions):
@@ -132,9 +130,7 @@ def test_a_village_of_neither_is_refused_and_a_misspelt_one_gets_suggestions(
 ):
     elsewhere = refusal(village="Bongo Nol", regency="GORONTALO")
     assert elsewhere.column == "kabupaten"
-    assert "tetapi Desa/kelurahan “Bongo Nol” tidak ditemukan" in (
-        elsewhere.message
-    )
+    assert "tetapi Desa/kelurahan “Bongo Nol” tidak ditemukan" in (elsewhere.message)
     misspelt = refusal(village="Bulilla", regency="GORONTALO")
     assert misspelt.column == "desa"
     assert "Mungkin maksud Anda: Bulila," in misspelt.message
@@ -233,9 +229,7 @@ def test_a_shared_district_still_ambiguous_is_refused_listing_both(second_telaga
     assert (both.column, both.message) == ("kabupaten", EITHER)
     elsewhere = refusal(village="Dembe I", district="Telaga")
     assert elsewhere.column == "kecamatan"
-    assert "tetapi Desa/kelurahan “Dembe I” tidak ditemukan" in (
-        elsewhere.message
-    )
+    assert "tetapi Desa/kelurahan “Dembe I” tidak ditemukan" in (elsewhere.message)
     assert find("Luhu", "Telaga", "Kota Gorontalo").village_code == "75.71.99.1002"
 
 
