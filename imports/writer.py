@@ -351,3 +351,4 @@ def write_beneficiaries(planner, *, batch: ImportBatch, user) -> None:
         ],
         constants={"import_batch_id": batch.pk},
     )
+    _check_constraints(Beneficiary, BeneficiaryEnrollment)
