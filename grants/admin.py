@@ -515,17 +515,13 @@ class AccountabilityReportAdmin(RupiahFieldsMixin, admin.ModelAdmin):
 # The institution's page shows its grants; institutions knows nothing of grants.
 
 
-class GrantInline(admin.TabularInline):
+class GrantInline(ReadOnlyInline):
     """The institution's grants at a glance; they are made through the workflow."""
 
     model = Grant
     fields = ["program", "amount_display", "status", "decree_number"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-    # get_absolute_url leads to the same admin page as the change link.
-    view_on_site = False
     verbose_name = _("bantuan")
     verbose_name_plural = _("riwayat bantuan")
 
@@ -536,15 +532,6 @@ class GrantInline(admin.TabularInline):
             .select_related("program", "institution")
             .order_by("-program__year", "-pk")
         )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("nilai bantuan"), ordering="amount")
     def amount_display(self, obj: Grant) -> str:

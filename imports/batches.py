@@ -198,6 +198,18 @@ def _judge(batch: ImportBatch, report: Report) -> None:
         batch.reason = _(MSG_HAS_ERRORS) % {"count": report.errors_total}
 
 
+def _new_batch(kind, file_name, sha256, size, options, user, **more) -> ImportBatch:
+    return ImportBatch(
+        kind=kind,
+        file_name=file_name[:255],
+        sha256=sha256,
+        size=size,
+        options=options.as_json(),
+        created_by=user,
+        **more,
+    )
+
+
 def preview_upload(
     fileobj: BinaryIO, *, file_name: str, kind: str, options: Options, user
 ) -> tuple[Report, ImportBatch | None]:
@@ -213,14 +225,7 @@ def preview_upload(
     if report.ok and not changes_anything(report):
         return report, None
     fileobj.seek(0)
-    batch = ImportBatch(
-        kind=kind,
-        file_name=file_name[:255],
-        sha256=sha256,
-        size=size,
-        options=options.as_json(),
-        created_by=user,
-    )
+    batch = _new_batch(kind, file_name, sha256, size, options, user)
     _judge(batch, report)
     batch.file.save(sha256, File(fileobj, name=file_name), save=False)
     batch.save()
@@ -339,17 +344,10 @@ def _import(
     stored = None
     try:
         with transaction.atomic():
-            batch = ImportBatch(
-                kind=kind,
-                file_name=file_name[:255],
-                sha256=sha256,
-                size=size,
-                options=options.as_json(),
-                created_by=user,
-                imported_by=user,
-                imported_at=timezone.now(),
-                status=Status.IMPORTED,
-            )
+            batch = _new_batch(
+                kind, file_name, sha256, size, options, user,
+                imported_by=user, imported_at=timezone.now(), status=Status.IMPORTED,
+            )  # fmt: skip
             if keep_file:
                 fileobj.seek(0)
                 batch.file.save(sha256, File(fileobj, name=file_name), save=False)
