@@ -37,6 +37,11 @@ MSG_INFLATED_TOO_LARGE = gettext_noop(
     "Isi berkas Excel terlalu besar setelah dibuka (%(size)s MB; paling besar "
     "%(max)s MB). Pecah menjadi beberapa berkas, atau simpan ulang dari Excel."
 )
+MSG_SHARED_STRINGS_TOO_LARGE = gettext_noop(
+    "Daftar teks berkas Excel ini terlalu besar (%(size)s MB; paling besar "
+    "%(max)s MB): membacanya memakan terlalu banyak memori. Simpan daftar sebagai "
+    "CSV, atau pecah menjadi beberapa berkas."
+)
 MSG_PART_MISMATCH = gettext_noop(
     "Berkas Excel rusak: isi bagian %(part)s tidak sesuai dengan daftar isi "
     "berkas. Simpan ulang dari Excel."
@@ -111,6 +116,9 @@ class Limits:
     max_inflated_bytes: int
     max_cell_chars: int
     max_columns: int
+    # openpyxl holds the shared strings whole, about 4.5 bytes of memory per
+    # byte of XML: a 95 MB table took 457 MB and 45 s.
+    max_shared_strings_bytes: int = 40 * 1024 * 1024
 
     @classmethod
     def from_settings(cls) -> "Limits":
@@ -118,6 +126,7 @@ class Limits:
             max_inflated_bytes=settings.BANSOS_IMPORT_MAX_INFLATED_BYTES,
             max_cell_chars=settings.BANSOS_IMPORT_MAX_CELL_CHARS,
             max_columns=settings.BANSOS_IMPORT_MAX_COLUMNS,
+            max_shared_strings_bytes=settings.BANSOS_IMPORT_MAX_SHARED_STRINGS_BYTES,
         )
 
 
@@ -213,6 +222,22 @@ class GuardedZipFile(zipfile.ZipFile):
             total += info.file_size
             if info.file_size > most or total > most:
                 raise self.too_large(max(info.file_size, total))
+
+    def check_shared_strings(self, name: str | None) -> None:
+        """Refuse a shared-string table openpyxl would need too much memory for.
+
+        `name` is the part the workbook's manifest names (any name will do for
+        an attacker); its size is the directory's, which reading holds it to.
+        """
+        if name is None or name not in self.NameToInfo:
+            return
+        size = self.getinfo(name).file_size
+        most = self.limits.max_shared_strings_bytes
+        if size > most:
+            raise FileRejected(
+                _(MSG_SHARED_STRINGS_TOO_LARGE)
+                % {"size": megabytes(size), "max": megabytes(most)}
+            )
 
     def too_large(self, size: int) -> FileRejected:
         return FileRejected(

@@ -502,12 +502,18 @@ def _load_workbook(archive: GuardedZipFile, fileobj: BinaryIO):
     which can be large) are not read at all.
     """
     from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHARED_STRINGS
 
     fileobj.seek(0)
     reader = ExcelReader(fileobj, read_only=True, data_only=True, keep_links=False)
     reader.archive.close()
     reader.archive = archive
     reader.valid_files = archive.namelist()
+    reader.read_manifest()
+    shared_strings = reader.package.find(SHARED_STRINGS)
+    archive.check_shared_strings(
+        shared_strings.PartName.lstrip("/") if shared_strings is not None else None
+    )
     reader.read()
     return reader.wb
 

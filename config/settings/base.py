@@ -150,6 +150,10 @@ BANSOS_IMPORT_MAX_INFLATED_BYTES = env.int(
 # The longest cell (in characters) and the most columns with data in a row
 # that an imported list may have, CSV or XLSX; more is refused, naming the row.
 BANSOS_IMPORT_MAX_CELL_CHARS = env.int("BANSOS_IMPORT_MAX_CELL_CHARS", default=10_000)
+# openpyxl holds an XLSX's shared strings in memory (about 4.5x their size).
+BANSOS_IMPORT_MAX_SHARED_STRINGS_BYTES = env.int(
+    "BANSOS_IMPORT_MAX_SHARED_STRINGS_BYTES", default=40 * 1024 * 1024
+)
 BANSOS_IMPORT_MAX_COLUMNS = env.int("BANSOS_IMPORT_MAX_COLUMNS", default=200)
 # Where an import keeps its plan while checking a file (a temporary SQLite file,
 # deleted afterwards); empty means the system's temporary directory.

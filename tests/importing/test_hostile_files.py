@@ -478,3 +478,27 @@ def test_the_command_line_refuses_a_csv_with_a_megabyte_cell_with_its_message(
     with pytest.raises(CommandError):
         call_command("import_recipients", str(path), "--dry-run")
     assert "baris 2, kolom C (nama_lembaga) terlalu panjang" in capsys.readouterr().out
+
+
+def test_a_shared_string_table_too_large_to_hold_in_memory_is_refused_before_parsing(
+    settings, monkeypatch
+):
+    """Millions of short strings under the inflated limit: openpyxl would hold
+    them all (about 4.5 bytes of memory per byte), so the table has its own cap."""
+    settings.BANSOS_IMPORT_MAX_SHARED_STRINGS_BYTES = 2 * MB
+    content = workbook(bomb_sheet(), many_strings(8 * MB))
+    read_strings = []
+    monkeypatch.setattr(
+        "openpyxl.reader.excel.ExcelReader.read_strings",
+        lambda self: read_strings.append(self),
+    )
+    message = refusal(content)
+    assert message.startswith(limits.MSG_SHARED_STRINGS_TOO_LARGE.split("(")[0])
+    assert "paling besar 2 MB" in message
+    assert not read_strings  # refused before openpyxl read a single string
+
+
+def test_a_shared_string_table_under_its_cap_is_read(settings):
+    settings.BANSOS_IMPORT_MAX_SHARED_STRINGS_BYTES = 2 * MB
+    _sheet, rows = read(workbook(bomb_sheet(), strings_xml(*HEADER, *ROW)))
+    assert len(rows) == 1
