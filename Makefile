@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint bench-help messages
+.PHONY: install run test lint bench-help messages serve
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,14 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production (docs/deployment.md): settings from the environment or .env,
+# static files collected (hashed, compressed), then gunicorn as configured in
+# config/gunicorn.conf.py, which refuses to start while migrations are unapplied.
+serve:
+	@test -x $(BIN)/gunicorn || { echo "No $(BIN)/gunicorn: run 'make install' first." >&2; exit 1; }
+	DJANGO_SETTINGS_MODULE=config.settings.prod $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_SETTINGS_MODULE=config.settings.prod exec $(BIN)/gunicorn --config config/gunicorn.conf.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,6 +10,9 @@ admin.site.site_header = "Bansos Dinas Sosial Provinsi Gorontalo"
 admin.site.site_title = "Bansos Dinsos Gorontalo"
 admin.site.index_title = "Administrasi"
 
+# templates/500.html, or the 503 page when the database cannot be reached.
+handler500 = "config.outage.server_error"
+
 urlpatterns = [
     path("", home, name="home"),
     path(

@@ -4,24 +4,25 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from institutions.filters import SearchFilter, YearFilter
 from institutions.models import District, Institution, Regency
 
 from .models import Grant, Program
 
 
 class GrantFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label=_("Cari"),
         method="search",
         widget=forms.TextInput(
             attrs={"type": "search", "placeholder": _("nama lembaga")}
         ),
     )
-    tahun = django_filters.NumberFilter(field_name="program__year", label=_("Tahun"))
-    dari = django_filters.NumberFilter(
+    tahun = YearFilter(field_name="program__year", label=_("Tahun"))
+    dari = YearFilter(
         field_name="program__year", lookup_expr="gte", widget=forms.HiddenInput
     )
-    sampai = django_filters.NumberFilter(
+    sampai = YearFilter(
         field_name="program__year", lookup_expr="lte", widget=forms.HiddenInput
     )
     program = django_filters.ModelChoiceFilter(
@@ -95,10 +96,10 @@ class LpjFilter(django_filters.FilterSet):
         ("setor", _("Wajib setor kembali")),
     ]
 
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label=_("Cari"), field_name="institution__name", lookup_expr="icontains"
     )
-    tahun = django_filters.NumberFilter(field_name="program__year", label=_("Tahun"))
+    tahun = YearFilter(field_name="program__year", label=_("Tahun"))
     kabupaten = django_filters.ModelChoiceFilter(
         field_name="institution__village__district__regency",
         label=_("Kabupaten/kota"),
@@ -127,15 +128,13 @@ class LpjFilter(django_filters.FilterSet):
 
 
 class ProgramFilter(django_filters.FilterSet):
-    tahun = django_filters.NumberFilter(field_name="year", label=_("Tahun"))
+    tahun = YearFilter(field_name="year", label=_("Tahun"))
     jenis_belanja = django_filters.ChoiceFilter(
         field_name="spending_type",
         label=_("Jenis belanja"),
         choices=Program.SpendingType.choices,
     )
-    q = django_filters.CharFilter(
-        field_name="name", lookup_expr="icontains", label=_("Cari")
-    )
+    q = SearchFilter(field_name="name", lookup_expr="icontains", label=_("Cari"))
 
     class Meta:
         model = Program

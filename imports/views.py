@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -20,7 +21,12 @@ from grants.filters import GrantFilter
 from grants.models import Grant
 from grants.services import can_manage_programs
 from institutions.access import StaffPermissionMixin
-from institutions.filters import EnrollmentFilter, InstitutionFilter
+from institutions.filters import (
+    EnrollmentFilter,
+    InstitutionFilter,
+    InvalidFiltersAre400,
+    error_lines,
+)
 from institutions.models import BeneficiaryEnrollment, Institution, regency_scope
 
 from . import batches, exports
@@ -344,7 +350,7 @@ def _institution_records(request):
         .select_related("village__district__regency")
         .order_by("name", "pk")
     )
-    return InstitutionFilter(request.GET, queryset=queryset, request=request).qs
+    return _valid(InstitutionFilter(request.GET, queryset=queryset, request=request))
 
 
 def _grant_records(request):
@@ -353,13 +359,29 @@ def _grant_records(request):
             "-program__year", "institution__name", "pk"
         )
     )
-    return GrantFilter(request.GET, queryset=queryset, request=request).qs
+    return _valid(GrantFilter(request.GET, queryset=queryset, request=request))
 
 
 def _enrollment_records(request):
-    return EnrollmentFilter(
-        request.GET, queryset=_enrollments(request.user), request=request
-    ).qs
+    return _valid(
+        EnrollmentFilter(
+            request.GET, queryset=_enrollments(request.user), request=request
+        )
+    )
+
+
+class InvalidExportFilter(Exception):
+    def __init__(self, filterset):
+        super().__init__()
+        self.filterset = filterset
+
+
+def _valid(filterset):
+    """The rows the filters keep. An invalid filter is refused: django-filter
+    would leave it out of `qs` and export every row."""
+    if not filterset.is_valid():
+        raise InvalidExportFilter(filterset)
+    return filterset.qs
 
 
 def _enrollments(user):
@@ -385,6 +407,11 @@ EXPORTS = {
         _enrollment_records,
     ),
 }
+EXPORTED_LISTS = {
+    "lembaga": "institutions:list",
+    "bantuan": "grants:grant_list",
+    "penerima-manfaat": "imports:beneficiary_list",
+}
 
 
 def export(request, what: str, fmt: str):
@@ -395,9 +422,20 @@ def export(request, what: str, fmt: str):
     if not request.user.has_perm(permission):
         raise PermissionDenied
     columns = COLUMN_SETS[kind]
-    rows = exports.records_to_rows(
-        columns, records_of(request).iterator(chunk_size=2000)
-    )
+    try:
+        records = records_of(request)
+    except InvalidExportFilter as invalid:
+        return render(
+            request,
+            "400.html",
+            {
+                "message": _("Saringan ekspor tidak valid; tidak ada yang diekspor."),
+                "problems": error_lines(invalid.filterset.form),
+                "back_url": f"{reverse(EXPORTED_LISTS[what])}?{request.GET.urlencode()}",
+            },
+            status=400,
+        )
+    rows = exports.records_to_rows(columns, records.iterator(chunk_size=2000))
     name = f"{what}-{datetime.date.today():%Y%m%d}.{fmt}"
     if fmt == "csv":
         response = StreamingHttpResponse(
@@ -412,7 +450,7 @@ def export(request, what: str, fmt: str):
     return FileResponse(spool, as_attachment=True, filename=name, content_type=XLSX)
 
 
-class BeneficiaryListView(StaffPermissionMixin, FilterView):
+class BeneficiaryListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
     """People served by institutions, per year, as imported."""
 
     permission_required = "institutions.view_beneficiaryenrollment"

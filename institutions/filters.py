@@ -16,6 +16,76 @@ from .queries import with_document_expired, with_lpj_overdue
 
 YES_NO = [("", _("Semua")), ("1", _("Ya")), ("0", _("Tidak"))]
 
+# What a filter accepts, so that garbage in the address becomes a form error
+# (and a 400) rather than a query the database or Python cannot run: a year a
+# date can hold (`1e5` or twenty digits would overflow the year lookup), a row
+# id a bigint can hold, a search of reasonable length.
+YEAR_MIN, YEAR_MAX = 1900, 2100
+ID_MAX = 2**63 - 1
+SEARCH_MAX_LENGTH = 100
+# The longest Kemendagri code (a village: 75.02.01.2004).
+REGION_CODE_MAX_LENGTH = 13
+
+
+def plausible_region_code(value: str | None) -> bool:
+    """Whether a region code from the address is worth looking up: PostgreSQL
+    refuses a NUL character in a query, and no code is longer than a village's."""
+    return not value or ("\x00" not in value and len(value) <= REGION_CODE_MAX_LENGTH)
+
+
+def _regions(queryset, **lookup):
+    """`queryset.filter(**lookup)`, or nothing when a value cannot be a code."""
+    if not all(plausible_region_code(value) for value in lookup.values()):
+        return queryset.none()
+    return queryset.filter(**lookup)
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number: `1e5` or `2024.5` is a form error, not a Decimal to look up.
+    Pass `min_value` and `max_value`."""
+
+    field_class = forms.IntegerField
+
+    def get_max_validator(self):
+        return None
+
+
+class YearFilter(IntegerFilter):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", YEAR_MIN)
+        kwargs.setdefault("max_value", YEAR_MAX)
+        super().__init__(*args, **kwargs)
+
+
+class SearchFilter(django_filters.CharFilter):
+    """Free text, at most SEARCH_MAX_LENGTH characters (NUL is refused by the field)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", SEARCH_MAX_LENGTH)
+        super().__init__(*args, **kwargs)
+
+
+def error_lines(form) -> list[str]:
+    """A form's errors as lines "Label: message", for a page that shows them
+    without the form (an export's or a report's 400)."""
+    lines = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = f"{field.label or name}: " if field is not None else ""
+        lines.extend(f"{label}{error}" for error in errors)
+    return lines
+
+
+class InvalidFiltersAre400:
+    """For a FilterView: filters that do not validate answer 400, with the form
+    showing why and no rows (django-filter's strict mode would answer 200)."""
+
+    def render_to_response(self, context, **response_kwargs):
+        filterset = getattr(self, "filterset", None)
+        if filterset is not None and filterset.is_bound and not filterset.is_valid():
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
+
 
 class RegionFilterMixin:
     """Lists districts and villages only inside the chosen regency/district."""
@@ -26,20 +96,20 @@ class RegionFilterMixin:
         # Without the parent, accept just the value asked for (a link from a
         # report may name only a district).
         self.filters["kecamatan"].queryset = (
-            District.objects.filter(regency_id=regency)
+            _regions(District.objects.all(), regency_id=regency)
             if regency
-            else District.objects.filter(pk=district or None)
+            else _regions(District.objects.all(), pk=district or None)
         )
         village = self.data.get("desa")
         self.filters["desa"].queryset = (
-            Village.objects.filter(district_id=district)
+            _regions(Village.objects.all(), district_id=district)
             if district
-            else Village.objects.filter(pk=village or None)
+            else _regions(Village.objects.all(), pk=village or None)
         )
 
 
 class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label=_("Cari"),
         method="search",
         widget=forms.TextInput(
@@ -137,10 +207,8 @@ class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
 
 
 class TrainingEventFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label=_("Cari"), field_name="title", lookup_expr="icontains"
-    )
-    tahun = django_filters.NumberFilter(field_name="start_date__year", label=_("Tahun"))
+    q = SearchFilter(label=_("Cari"), field_name="title", lookup_expr="icontains")
+    tahun = YearFilter(field_name="start_date__year", label=_("Tahun"))
     kabupaten = django_filters.ModelChoiceFilter(
         field_name="regency", label=_("Kabupaten/kota"), queryset=Regency.objects.all()
     )
@@ -156,15 +224,19 @@ class TrainingEventFilter(django_filters.FilterSet):
 class EnrollmentFilter(django_filters.FilterSet):
     """Beneficiaries as enrolled with an institution in a year."""
 
-    q = django_filters.CharFilter(
+    q = SearchFilter(
         label=_("Cari"),
         method="search",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": _("nama, NIK")}),
     )
-    lembaga = django_filters.NumberFilter(
-        field_name="institution_id", label=_("Lembaga"), widget=forms.HiddenInput
+    lembaga = IntegerFilter(
+        field_name="institution_id",
+        label=_("Lembaga"),
+        widget=forms.HiddenInput,
+        min_value=1,
+        max_value=ID_MAX,
     )
-    tahun = django_filters.NumberFilter(field_name="year", label=_("Tahun"))
+    tahun = YearFilter(field_name="year", label=_("Tahun"))
     kategori = django_filters.ChoiceFilter(
         field_name="beneficiary__category",
         label=_("Kategori"),

@@ -14,7 +14,13 @@ from django_filters.views import FilterView
 
 from .access import StaffPermissionMixin, visible_regencies
 from .audit import history, record_change
-from .filters import InstitutionFilter, TrainingEventFilter
+from .filters import (
+    SEARCH_MAX_LENGTH,
+    InstitutionFilter,
+    InvalidFiltersAre400,
+    TrainingEventFilter,
+    plausible_region_code,
+)
 from .forms import (
     InstitutionForm,
     ParticipantForm,
@@ -25,7 +31,7 @@ from .models import District, Institution, Participant, TrainingEvent, Village
 from .services import save_institution
 
 
-class InstitutionListView(StaffPermissionMixin, FilterView):
+class InstitutionListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
     permission_required = "institutions.view_institution"
     filterset_class = InstitutionFilter
     template_name = "institutions/institution_list.html"
@@ -146,21 +152,27 @@ def _options(rows, placeholder: str) -> HttpResponse:
     return HttpResponse(f'<option value="">{placeholder}</option>{html}')
 
 
+def _parent(request) -> str | None:
+    """The parent code asked for; one no region can have is like an unknown one."""
+    parent = request.GET.get("parent")
+    return parent if parent and plausible_region_code(parent) else None
+
+
 @login_required
 def district_options(request):
     """`<option>`s of the districts of a regency, for the chained selects."""
-    rows = District.objects.filter(regency_id=request.GET.get("parent") or None)
+    rows = District.objects.filter(regency_id=_parent(request))
     return _options(rows, "---------")
 
 
 @login_required
 def village_options(request):
     """`<option>`s of the villages of a district, for the chained selects."""
-    rows = Village.objects.filter(district_id=request.GET.get("parent") or None)
+    rows = Village.objects.filter(district_id=_parent(request))
     return _options(rows, "---------")
 
 
-class TrainingEventListView(StaffPermissionMixin, FilterView):
+class TrainingEventListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
     permission_required = "institutions.view_trainingevent"
     filterset_class = TrainingEventFilter
     template_name = "institutions/trainingevent_list.html"
@@ -273,6 +285,10 @@ def training_participants(request, pk: int):
             )
     query = request.GET.get("cari", "").strip()
     found = []
+    # A search no name can match (a NUL, which PostgreSQL refuses) finds nothing.
+    bad_search = "\x00" in query or len(query) > SEARCH_MAX_LENGTH
+    if bad_search:
+        query = ""
     if len(query) >= 3:
         candidates = institutions.filter(name__icontains=query)
         if event.target_kind:
@@ -291,5 +307,5 @@ def training_participants(request, pk: int):
             ),
             "roles": Participant.Role.choices,
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" or bad_search else 200,
     )

@@ -5,7 +5,6 @@ from django.contrib.auth.decorators import (
     login_required,
     permission_required,
 )
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +12,7 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.vary import vary_on_cookie
 
 from grants.models import Program
+from institutions.filters import error_lines, plausible_region_code
 from institutions.models import Regency, regency_scope
 
 from . import queries
@@ -98,25 +98,36 @@ def _respond(request, fmt: str, *, template: str, context: dict, table, filename
 class BadReportRequest(Exception):
     """A format or period the reports do not know."""
 
+    def __init__(self, form: PeriodForm | None = None):
+        super().__init__()
+        self.form = form
+
 
 def _inputs(request) -> tuple[str, queries.Period, PeriodForm]:
     """The format and period asked for, or BadReportRequest."""
     fmt = request.GET.get("format", "html")
     period, form = _period(request)
-    if fmt not in FORMATS or period is None:
+    if period is None:
+        raise BadReportRequest(form)
+    if fmt not in FORMATS:
         raise BadReportRequest
     return fmt, period, form
 
 
 def report_view(view):
-    """Answer 400 to parameters no report understands."""
+    """Answer 400 to parameters no report understands, saying which."""
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
-        except BadReportRequest:
-            return HttpResponseBadRequest(_("Parameter laporan tidak valid."))
+        except BadReportRequest as bad:
+            context = {
+                "message": _("Parameter laporan tidak valid."),
+                "problems": error_lines(bad.form) if bad.form is not None else [],
+                "back_url": request.path,
+            }
+            return render(request, "400.html", context, status=400)
 
     return wrapper
 
@@ -198,6 +209,8 @@ def region_table(report: queries.RegionReport):
 def _region(request, user, *, public: bool = False):
     fmt, period, form = _inputs(request)
     regency = None
+    if not plausible_region_code(request.GET.get("kabupaten")):
+        raise BadReportRequest
     if request.GET.get("kabupaten"):
         scope = None if user is None else regency_scope(user)
         regencies = Regency.objects.all()

@@ -1,8 +1,10 @@
 """Settings shared by every environment; values come from the environment or `.env`."""
 
+import datetime
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -29,8 +31,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",  # login throttling: see "Logins and sessions" below
     "django_filters",
     "import_export",
+    "csp",
     "common",
     "institutions",
     "grants",
@@ -41,15 +45,23 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.headers.StaffPageHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A database outage answers 503 (config/outage.py); right after auth.
+    "config.outage.DatabaseOutageMiddleware",
     # Every page needs a login unless its view says otherwise.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Logs a user out BANSOS_SESSION_MAX_HOURS after login (after auth and messages).
+    "config.session_limits.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a locked-out login into the lockout page; axes wants it last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -83,7 +95,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -91,6 +106,53 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Logins and sessions (config/session_limits.py, config/hashers.py; see
+# "Logins and sessions" in docs/deployment.md) ---------------------------------
+AUTHENTICATION_BACKENDS = [
+    # django-axes: refuses a login while that username is locked out at that address.
+    "config.session_limits.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Argon2 first; PBKDF2 still verifies older hashes, which are re-hashed with Argon2
+# at the next login.
+PASSWORD_HASHERS = [
+    "config.hashers.BansosArgon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+# A session ends after this many minutes without a request (each request extends
+# it) or when the browser closes (office computers are shared) ...
+BANSOS_SESSION_IDLE_MINUTES = max(env.int("BANSOS_SESSION_IDLE_MINUTES", default=30), 1)
+SESSION_COOKIE_AGE = BANSOS_SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+# Django's database sessions, each request's save being a single UPDATE.
+SESSION_ENGINE = "config.session_limits"
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# ... and, however active, this many hours after logging in: never more than 12.
+BANSOS_SESSION_MAX_HOURS = min(
+    max(env.float("BANSOS_SESSION_MAX_HOURS", default=12.0), 0.25), 12.0
+)
+# django-axes: 5 failures of one username from one address lock that pair for 15
+# minutes (counted from the last failure; tries while locked do not extend it);
+# a success clears the count. Colleagues behind the same NAT address, and the same
+# user elsewhere, are not affected. `manage.py axes_reset_username NAME` unlocks.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "config.session_limits.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client address: REMOTE_ADDR, or the header the proxy in front sets itself
+# (nginx: `proxy_set_header X-Real-IP $remote_addr;` and BANSOS_CLIENT_IP_HEADER=X-Real-IP).
+# Never name a header the proxy passes through from the client.
+BANSOS_CLIENT_IP_HEADER = env.str("BANSOS_CLIENT_IP_HEADER", default="")
+AXES_CLIENT_IP_CALLABLE = "config.session_limits.client_ip"
+# Successful logins go to the `bansos.security` log instead of a table nobody reads;
+# the axes tables stay out of the admin (unlock with the axes_reset_* commands).
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
 
 # Language, time and formats: Bahasa Indonesia first, WITA, and never month-first
 # dates (Django's own `id` locale accepts 02/13/2025 as 13 February).
@@ -174,5 +236,33 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # Failed logins, lockouts, logins and forced logouts (config/session_limits.py),
+        # to the console whatever LOG_LEVEL says; axes's own chatter only from WARNING.
+        "bansos.security": {"level": "INFO"},
+        "axes": {"level": "WARNING"},
     },
 }
+
+
+# Content-Security-Policy (django-csp): nothing from elsewhere, no inline script
+# or style without the page's nonce, no framing.
+BANSOS_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+CONTENT_SECURITY_POLICY = BANSOS_CONTENT_SECURITY_POLICY
+if DEBUG:
+    # Django's debug pages style themselves inline: in development the policy
+    # is reported in the browser console instead of enforced (tests enforce it).
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = BANSOS_CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = None

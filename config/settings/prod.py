@@ -1,7 +1,7 @@
 """Production settings: secrets come from the environment, with no defaults."""
 
 from .base import *  # noqa: F403
-from .base import DEV_SECRET_KEY, env
+from .base import BASE_DIR, DEV_SECRET_KEY, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")
@@ -13,6 +13,9 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 
+# `collectstatic` (run by `make serve`) writes here; WhiteNoise serves it, with
+# hashed names (cached for a year) and gzip/Brotli variants made beforehand.
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

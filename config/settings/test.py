@@ -15,3 +15,6 @@ DATABASES = {
 # Tests serve static files through the finders; there is no collected folder.
 STATIC_ROOT = None
 WHITENOISE_AUTOREFRESH = True
+# The suite checks the policy as production enforces it, whatever DEBUG says.
+CONTENT_SECURITY_POLICY = BANSOS_CONTENT_SECURITY_POLICY  # noqa: F405
+CONTENT_SECURITY_POLICY_REPORT_ONLY = None
