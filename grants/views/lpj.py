@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from institutions.access import StaffPermissionMixin
+from institutions.filters import InvalidFiltersAre400
 
 from .. import services
 from ..filters import LpjFilter
@@ -17,7 +18,7 @@ from ..models import AccountabilityReport, Grant
 from .workflow import scoped_grant
 
 
-class LpjListView(StaffPermissionMixin, FilterView):
+class LpjListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
     permission_required = "grants.view_accountabilityreport"
     filterset_class = LpjFilter
     template_name = "grants/lpj_list.html"

@@ -13,6 +13,7 @@ from django_filters.views import FilterView
 
 from institutions.access import StaffPermissionMixin
 from institutions.audit import history
+from institutions.filters import InvalidFiltersAre400
 
 from .. import services
 from ..filters import ProgramFilter
@@ -20,7 +21,7 @@ from ..forms import ProgramForm
 from ..models import Disbursement, Grant, Program
 
 
-class ProgramListView(StaffPermissionMixin, FilterView):
+class ProgramListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
     permission_required = "grants.view_program"
     filterset_class = ProgramFilter
     template_name = "grants/program_list.html"

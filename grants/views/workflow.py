@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
 from institutions.access import StaffPermissionMixin
+from institutions.filters import InvalidFiltersAre400
 from institutions.models import Institution
 
 from .. import services
@@ -35,7 +36,7 @@ from ..models import AccountabilityReport, Grant
 # Grants --------------------------------------------------------------------
 
 
-class GrantListView(StaffPermissionMixin, FilterView):
+class GrantListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
     permission_required = "grants.view_grant"
     filterset_class = GrantFilter
     template_name = "grants/grant_list.html"
@@ -336,7 +337,7 @@ def grant_propose(request):
     """Propose a grant for an institution, showing the eligibility warnings first."""
     institution_id = request.GET.get("lembaga") or request.POST.get("lembaga")
     institutions = Institution.objects.visible_to(request.user).with_region()
-    if not institution_id or not str(institution_id).isdigit():
+    if not institution_id or not str(institution_id).isdecimal():
         messages.info(
             request, _("Pilih lembaga yang akan diusulkan dari daftar lembaga.")
         )

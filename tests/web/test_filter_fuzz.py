@@ -280,6 +280,8 @@ KNOWN_FAILURES = [
     ("/impor/penerima-manfaat/?lembaga=12345678901234567890", 400),
     # PostgreSQL again: the participant search of a Bimtek.
     ("/bimtek/{event}/peserta/?cari=abc%00", 400),
+    # A superscript two passed str.isdigit(), then int() refused it.
+    ("/bantuan/usul/?lembaga=%C2%B2", 302),
 ]
 
 
@@ -316,6 +318,9 @@ def test_an_invalid_filter_of_a_list_answers_400(listed, staff):
     assert staff.get("/lembaga/?kabupaten=75.99").status_code == 400
     assert staff.get("/bimtek/?tahun=abc").status_code == 400
     assert staff.get("/impor/penerima-manfaat/?tahun=abc").status_code == 400
+    assert staff.get("/bantuan/?tahun=abc").status_code == 400
+    assert staff.get("/program/?tahun=abc").status_code == 400
+    assert staff.get("/lpj/?tahun=abc").status_code == 400
     # Valid and unknown parameters are still fine.
     assert staff.get("/lembaga/?kabupaten=75.02&page=1&foo=bar").status_code == 200
 
