@@ -88,9 +88,10 @@ class InstitutionIndex:
             for column, name in INSTITUTION_FIELDS.items()
             if columns is None or column in columns
         )
-        # The details of the planned institution the last row was matched to,
-        # as stored: a later row giving the same details changes nothing.
-        self._stored: bytes | None = None
+        # The planned institution the last row was matched to by its key, and
+        # its details as stored: a later row giving the same details changes
+        # nothing, and nothing need be read back.
+        self._stored: tuple[int, bytes] | None = None
         self.known: dict[int, Known] = {}
         self.by_registration: dict[str, int] = {}
         self.by_key: dict[tuple[str, str, str], int] = {}
@@ -195,7 +196,8 @@ class InstitutionIndex:
         if ref is None:
             found = self.scratch.find_institution(kind, name_key, village)
             if found is not None:
-                ref, self._stored = found
+                ref = found[0]
+                self._stored = found
         if ref is not None:
             record = self.record(ref)
             if registration and record.registration:
@@ -234,27 +236,29 @@ class InstitutionIndex:
                 place.village_code,
                 values.get("nomor_register", ""),
                 row,
-                {
-                    name: value
-                    for column, name in self.detail_columns
-                    if (value := values.get(column))
-                },
+                self._details(values),
             )
         )
         if kind == Institution.Kind.KARANG_TARUNA:
             self.karang_taruna.setdefault(place.village_code, ref)
         return ref
 
+    def _details(self, values: dict) -> dict:
+        """The details a row gives (its non-empty detail columns), by field."""
+        return {
+            name: value
+            for column, name in self.detail_columns
+            if (value := values.get(column))
+        }
+
     def want(self, ref: int, values: dict, row: int) -> None:
         """Note the details a row gives; the last non-empty value wins."""
         if ref < 0:
-            given = {
-                name: value
-                for column, name in self.detail_columns
-                if (value := values.get(column))
-            }
+            given = self._details(values)
             registration = values.get("nomor_register")
-            if not registration and (not given or stored_fields(given) == self._stored):
+            if not registration and (
+                not given or (ref, stored_fields(given)) == self._stored
+            ):
                 return
             planned = self.scratch.institution(ref)
             fields = planned.fields | given

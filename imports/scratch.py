@@ -29,6 +29,7 @@ MSG_NO_SCRATCH_SPACE = gettext_noop(
 )
 
 GRANT_BATCH = 2000
+PLANNED_COLUMNS = "ref, kind, name, name_key, village, registration, row, fields"
 SCHEMA = """
 PRAGMA journal_mode = OFF;
 PRAGMA synchronous = OFF;
@@ -179,35 +180,38 @@ class Scratch:
 
     def institution(self, ref: int) -> Planned:
         row = self.db.execute(
-            "SELECT ref, kind, name, name_key, village, registration, row, fields "
-            "FROM institution WHERE ref = ?",
-            (-ref,),
+            f"SELECT {PLANNED_COLUMNS} FROM institution WHERE ref = ?", (-ref,)
         ).fetchone()
         return self._planned(row)
 
     def update_institution(self, ref: int, fields: dict, registration: str) -> None:
         self.db.execute(
             "UPDATE institution SET fields = ?, registration = ? WHERE ref = ?",
-            (
-                pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL),
-                registration,
-                -ref,
-            ),
+            (stored_fields(fields), registration, -ref),
         )
 
     def institutions(self, chunk_rows: int) -> Iterator[list[Planned]]:
         """Every planned institution in ref order (-1, -2, ...), a chunk at a time."""
-        last = 0
-        while True:
-            rows = self.db.execute(
-                "SELECT ref, kind, name, name_key, village, registration, row, fields "
-                "FROM institution WHERE ref > ? ORDER BY ref LIMIT ?",
-                (last, chunk_rows),
-            ).fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
+        for rows in self._pages(
+            f"SELECT {PLANNED_COLUMNS} FROM institution WHERE ref > ? "
+            "ORDER BY ref LIMIT ?",
+            (),
+            chunk_rows,
+        ):
             yield [self._planned(row) for row in rows]
+
+    def _pages(self, sql: str, params: tuple, chunk_rows: int) -> Iterator[list]:
+        """The rows of `sql`, a page at a time, by its first column (the key):
+        `sql` ends with `key > ? ORDER BY key LIMIT ?`, after `params`."""
+        last = 0
+        while rows := self._query(sql, (*params, last, chunk_rows)).fetchall():
+            last = rows[-1][0]
+            yield rows
+
+    def _query(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        """Read, once the new grants waiting for their batch are in."""
+        self._flush()
+        return self.db.execute(sql, params)
 
     @staticmethod
     def _planned(row) -> Planned:
@@ -254,48 +258,37 @@ class Scratch:
 
     def grants(self, statuses: tuple[str, ...], chunk_rows: int):
         """New grants of these statuses in row order, a chunk at a time."""
-        self._flush()
         marks = ", ".join("?" * len(statuses))
-        last = 0
-        while True:
-            rows = self.db.execute(
-                "SELECT * FROM new_grant "
-                f"WHERE status IN ({marks}) AND row > ? ORDER BY row LIMIT ?",
-                (*statuses, last, chunk_rows),
-            ).fetchall()
-            if not rows:
-                return
-            last = rows[-1][0]
+        for rows in self._pages(
+            f"SELECT * FROM new_grant WHERE status IN ({marks}) AND row > ? "
+            "ORDER BY row LIMIT ?",
+            statuses,
+            chunk_rows,
+        ):
             yield [NewGrant(*row[:8], _date(row[8]), _date(row[9])) for row in rows]
 
     def grant_totals(self) -> list[tuple[str, int, int]]:
         """(status, count, amount) of the new grants."""
-        self._flush()
-        return self.db.execute(
+        return self._query(
             "SELECT status, count(*), sum(amount) FROM new_grant GROUP BY status"
         ).fetchall()
 
     def grant_years(self) -> set[int]:
-        self._flush()
-        return {
-            year for (year,) in self.db.execute("SELECT DISTINCT year FROM new_grant")
-        }
+        return {year for (year,) in self._query("SELECT DISTINCT year FROM new_grant")}
 
     def proposal_years(self) -> set[int]:
-        self._flush()
         return {
             year
-            for (year,) in self.db.execute(
+            for (year,) in self._query(
                 "SELECT DISTINCT year FROM new_grant WHERE status = 'proposed'"
             )
         }
 
     def proposed_known_institutions(self) -> list[int]:
         """Institutions already in the database that the file proposes for."""
-        self._flush()
         return [
             pk
-            for (pk,) in self.db.execute(
+            for (pk,) in self._query(
                 "SELECT DISTINCT institution FROM new_grant "
                 "WHERE status = 'proposed' AND institution > 0 ORDER BY institution"
             )
@@ -303,8 +296,7 @@ class Scratch:
 
     def proposed_institutions_of_kind(self, kind: str) -> Iterator[tuple[int, dict]]:
         """(ref, details) of planned institutions of a kind that the file proposes for."""
-        self._flush()
-        for ref, fields in self.db.execute(
+        for ref, fields in self._query(
             "SELECT i.ref, i.fields FROM institution i WHERE i.kind = ? AND EXISTS "
             "(SELECT 1 FROM new_grant p WHERE p.institution = -i.ref "
             "AND p.status = 'proposed')",
@@ -315,8 +307,7 @@ class Scratch:
     def proposals(self, aided: str) -> Iterator[tuple[int, int, int, bool]]:
         """(row, year, institution, aided the year before in this file) of every
         new proposal, in row order."""
-        self._flush()
-        return self.db.execute(
+        return self._query(
             "SELECT p.row, p.year, p.institution, EXISTS (SELECT 1 FROM new_grant h "
             "WHERE h.institution = p.institution AND h.year = p.year - 1 "
             "AND h.status = ?) FROM new_grant p WHERE p.status = 'proposed' "
