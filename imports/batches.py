@@ -198,7 +198,7 @@ def _judge(batch: ImportBatch, report: Report) -> None:
         batch.reason = _(MSG_HAS_ERRORS) % {"count": report.errors_total}
 
 
-def _new_batch(kind, file_name, sha256, size, options, user, **more) -> ImportBatch:
+def _new_batch(kind, file_name, sha256, size, options, user) -> ImportBatch:
     return ImportBatch(
         kind=kind,
         file_name=file_name[:255],
@@ -206,7 +206,6 @@ def _new_batch(kind, file_name, sha256, size, options, user, **more) -> ImportBa
         size=size,
         options=options.as_json(),
         created_by=user,
-        **more,
     )
 
 
@@ -273,37 +272,35 @@ def _confirm(batch: ImportBatch, planner: Planner, user) -> tuple[ImportBatch, s
     previewed = Report.from_json(batch.report)
     with batch.file.open("rb") as stored:
         report = planner.plan(stored)
-    if report.ok and not changes_anything(report):
-        _fill(batch, report)
-        batch.status = Status.IMPORTED
-        batch.imported_by = user
-        batch.imported_at = timezone.now()
-        batch.save()
-        return batch, _(MSG_NOTHING_TO_DO)
+    _fill(batch, report)
+    message = ""
     if not report.ok:
-        _fill(batch, report)
-        batch.status, batch.reason = Status.REJECTED, _(MSG_NO_LONGER_VALID)
-        batch.save()
-        return batch, _(MSG_NO_LONGER_VALID)
-    if _differs(report, previewed):
-        _fill(batch, report)
-        batch.save()
-        return batch, _(MSG_CHANGED_SINCE_PREVIEW)
-    try:
-        with transaction.atomic():
-            _write(batch.kind, planner, batch, user)
-    except DatabaseError as error:
-        # The savepoint is rolled back; the batch row is still ours.
-        logger.warning("import #%s failed: %s", batch.pk, error)
-        batch.status, batch.reason = Status.FAILED, _(MSG_DATABASE_FAILED)
-        batch.save()
-        return batch, _(MSG_DATABASE_FAILED)
+        message = batch.reason = _(MSG_NO_LONGER_VALID)
+        batch.status = Status.REJECTED
+    elif not changes_anything(report):
+        message = _(MSG_NOTHING_TO_DO)
+        _mark_imported(batch, user)
+    elif _differs(report, previewed):
+        message = _(MSG_CHANGED_SINCE_PREVIEW)
+    else:
+        try:
+            with transaction.atomic():
+                _write(batch.kind, planner, batch, user)
+        except DatabaseError as error:
+            # The savepoint is rolled back; the batch row is still ours.
+            logger.warning("import #%s failed: %s", batch.pk, error)
+            message = batch.reason = _(MSG_DATABASE_FAILED)
+            batch.status = Status.FAILED
+        else:
+            _mark_imported(batch, user)
+    batch.save()
+    return batch, message
+
+
+def _mark_imported(batch: ImportBatch, user) -> None:
     batch.status, batch.reason = Status.IMPORTED, ""
     batch.imported_by = user
     batch.imported_at = timezone.now()
-    _fill(batch, report)
-    batch.save()
-    return batch, ""
 
 
 def import_file(
@@ -323,43 +320,33 @@ def import_file(
     Read and check every row first; write only a plan without errors, in one
     transaction.
     """
-    planner = planner_for(kind, options, user)
-    with closing(planner):
-        return _import(
-            fileobj, planner, file_name, kind, options, user, dry_run, progress,
-            keep_file, max_bytes,
-        )  # fmt: skip
-
-
-def _import(
-    fileobj, planner, file_name, kind, options, user, dry_run, progress, keep_file,
-    max_bytes,
-) -> tuple[Report, ImportBatch | None]:  # fmt: skip
     sha256, size = fingerprint(fileobj)
-    max_bytes = max_bytes or settings.BANSOS_IMPORT_MAX_BYTES
-    report = planner.plan(fileobj, progress=progress, max_bytes=max_bytes)
-    _note_same_file(report, sha256)
-    if dry_run or not report.ok or not changes_anything(report):
-        return report, None
-    stored = None
-    try:
-        with transaction.atomic():
-            batch = _new_batch(
-                kind, file_name, sha256, size, options, user,
-                imported_by=user, imported_at=timezone.now(), status=Status.IMPORTED,
-            )  # fmt: skip
-            if keep_file:
-                fileobj.seek(0)
-                batch.file.save(sha256, File(fileobj, name=file_name), save=False)
-                stored = batch.file.name
-            _fill(batch, report)
-            batch.save()
-            _write(kind, planner, batch, user)
-    except BaseException as error:
-        # The transaction is undone; the stored copy of the file must go too.
-        if stored:
-            batch.file.storage.delete(stored)
-        if isinstance(error, DatabaseError):
-            raise ImportRefused(_(MSG_DATABASE_FAILED)) from None
-        raise
+    with closing(planner_for(kind, options, user)) as planner:
+        report = planner.plan(
+            fileobj,
+            progress=progress,
+            max_bytes=max_bytes or settings.BANSOS_IMPORT_MAX_BYTES,
+        )
+        _note_same_file(report, sha256)
+        if dry_run or not report.ok or not changes_anything(report):
+            return report, None
+        stored = None
+        try:
+            with transaction.atomic():
+                batch = _new_batch(kind, file_name, sha256, size, options, user)
+                _mark_imported(batch, user)
+                if keep_file:
+                    fileobj.seek(0)
+                    batch.file.save(sha256, File(fileobj, name=file_name), save=False)
+                    stored = batch.file.name
+                _fill(batch, report)
+                batch.save()
+                _write(kind, planner, batch, user)
+        except BaseException as error:
+            # The transaction is undone; the stored copy of the file must go too.
+            if stored:
+                batch.file.storage.delete(stored)
+            if isinstance(error, DatabaseError):
+                raise ImportRefused(_(MSG_DATABASE_FAILED)) from None
+            raise
     return report, batch
