@@ -71,7 +71,6 @@ class ProgramInfo:
     # Amounts of the grants the import adds: all of them, and the aided ones.
     added: int = 0
     added_aided: int = 0
-    first_row: int = 0
     # The ceiling the user typed for a programme the import creates.
     typed_ceiling: int | None = None
     grants: dict | None = field(default=None)
@@ -121,12 +120,12 @@ class ProgramIndex:
         self.by_year.setdefault(info.year, []).append(info)
         self.by_name.setdefault(normalize_name(info.name), []).append(info)
 
-    def find(self, year: int | None, name: str, row: int) -> ProgramInfo:
+    def find(self, year: int | None, name: str) -> ProgramInfo:
         key = (year, name)
         found = self._memo.get(key)
         if found is None:
             try:
-                found = self._find(year, name, row)
+                found = self._find(year, name)
             except ProgramError as error:
                 found = error
             self._memo[key] = found
@@ -134,7 +133,7 @@ class ProgramIndex:
             raise found
         return found
 
-    def _find(self, year: int | None, name: str, row: int) -> ProgramInfo:
+    def _find(self, year: int | None, name: str) -> ProgramInfo:
         if name:
             matches = self.by_name.get(normalize_name(name), [])
             if year is not None:
@@ -142,7 +141,7 @@ class ProgramIndex:
                 if in_year:
                     return in_year[0]
                 if self.create_missing:
-                    return self._plan(year, name, row)
+                    return self._plan(year, name)
                 if matches:
                     raise ProgramError(
                         "tahun",
@@ -172,16 +171,13 @@ class ProgramIndex:
                 % {"year": year, "names": ", ".join(p.name for p in programs)},
             )
         if self.create_missing:
-            return self._plan(year, DEFAULT_NAME % {"year": year}, row)
-        if not self._creatable(year):
+            return self._plan(year, DEFAULT_NAME % {"year": year})
+        if not self.may_create:
             raise ProgramError("tahun", _(MSG_PROGRAM_BY_PIMPINAN) % {"year": year})
         raise ProgramError("tahun", _(MSG_NO_PROGRAM) % {"year": year})
 
-    def _creatable(self, year: int) -> bool:
-        return self.may_create
-
-    def _plan(self, year: int, name: str, row: int) -> ProgramInfo:
-        if not self._creatable(year):
+    def _plan(self, year: int, name: str) -> ProgramInfo:
+        if not self.may_create:
             raise ProgramError("tahun", _(MSG_PROGRAM_BY_PIMPINAN) % {"year": year})
         info = ProgramInfo(
             -(len([p for p in self.by_ref.values() if p.new]) + 1),
@@ -189,7 +185,6 @@ class ProgramIndex:
             " ".join(name.split()),
             frozenset(Program(year=year).eligible_kinds),
             new=True,
-            first_row=row,
             grants={},
             takes_proposals=year in (self.this_year, self.this_year + 1),
         )

@@ -202,7 +202,7 @@ class RecipientPlanner(ListReview, Planner):
                 errors.append(("tahun", "", _(MSG_YEAR_OR_PROGRAM)))
             else:
                 try:
-                    program = self.programs.find(year, name, number)
+                    program = self.programs.find(year, name)
                 except ProgramError as error:
                     errors.append(
                         (error.column, values.get(error.column, ""), error.message)
