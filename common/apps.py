@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class CommonConfig(AppConfig):
-    # Installed only for its template tags (`{% load rupiah %}`); it has no models.
+    # Template tags (`{% load rupiah %}`) and the personal-data access log.
     name = "common"
     verbose_name = "Umum"

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 BATCH_SIZE = 2000
 
@@ -92,22 +93,70 @@ def copy_columns(
         if attname in names or attname == pk:
             continue
         value = constants[attname] if attname in constants else _default(field, now)
-        if isinstance(value, dict | list):
-            value = json.dumps(value)
         names.append(attname)
         fixed.append(value)
     return names, tuple(fixed)
 
 
+# Column types that COPY's binary format takes straight from the Python values
+# the import passes (int, str, bool, date, aware datetime, dict or list for
+# JSON, None).
+BINARY_TYPES = frozenset(
+    {"smallint", "integer", "bigint", "boolean", "varchar", "text", "date"}
+    | {"timestamp with time zone", "jsonb"}
+)
+
+
+def binary_types(model: type[models.Model], names: list[str]) -> list[str] | None:
+    """The PostgreSQL types of the columns, when all of them can go in binary;
+    else None (the text format takes anything)."""
+    types = []
+    for name in names:
+        db_type = model._meta.get_field(name).db_type(connection) or ""
+        db_type = db_type.split("(", 1)[0]
+        if db_type not in BINARY_TYPES:
+            return None
+        types.append(db_type)
+    return types
+
+
+def _encoded_once(value) -> Jsonb:
+    encoded = json.dumps(value).encode()
+    return Jsonb(value, dumps=lambda _value: encoded)
+
+
 def copy_rows(
     cursor, model: type[models.Model], names: list[str], fixed: tuple, rows
 ) -> None:
-    """`COPY` rows into a table on a psycopg cursor."""
+    """`COPY` rows into a table on a psycopg cursor.
+
+    In binary when the column types allow: psycopg then encodes each value
+    by the column's type instead of looking its adapter up by the value's
+    class, which takes a third of the time of the text format.
+    """
     quote = connection.ops.quote_name
     columns = ", ".join(quote(model._meta.get_field(n).column) for n in names)
+    types = binary_types(model, names)
+    if types is None:
+        # The text format takes JSON as its text.
+        fixed = tuple(
+            json.dumps(value) if isinstance(value, dict | list) else value
+            for value in fixed
+        )
+    else:
+        # The same JSON on every row: encoded once, not once a row.
+        fixed = tuple(
+            _encoded_once(value) if db_type == "jsonb" else value
+            for value, db_type in zip(
+                fixed, types[len(names) - len(fixed) :], strict=True
+            )
+        )
+    binary = " (FORMAT BINARY)" if types is not None else ""
     with cursor.copy(
-        f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+        f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN{binary}"
     ) as copy:
+        if types is not None:
+            copy.set_types(types)
         write = copy.write_row
         for row in rows:
             write((*row, *fixed))

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from config import otp
 from reports.views import home
 
 admin.site.site_header = "Bansos Dinas Sosial Provinsi Gorontalo"
@@ -20,7 +21,10 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
+    path("masuk/kode/", otp.verify, name="otp_verify"),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
+    path("akun/keamanan/", otp.account_security, name="account_security"),
+    path("akun/keamanan/qr.svg", otp.account_security_qr, name="account_security_qr"),
     path(
         "akun/sandi/",
         auth_views.PasswordChangeView.as_view(),

@@ -13,7 +13,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
+from common.masking import mask_account
 from common.money import rupiah
+from institutions.access import can_see_full_account
 from institutions.admin import InstitutionAdmin, ReadOnlyAdmin, regency_filter
 from institutions.models import Institution
 
@@ -219,6 +221,11 @@ class GrantAdmin(RupiahFieldsMixin, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": ["program", "institution", "amount", "purpose"]})]
+        account = (
+            "verified_account_number"
+            if can_see_full_account(request.user)
+            else "verified_account_masked"
+        )
         return [
             (
                 None,
@@ -255,7 +262,7 @@ class GrantAdmin(RupiahFieldsMixin, admin.ModelAdmin):
                         "approved_by",
                         "approved_at",
                         "verified_bank_name",
-                        "verified_account_number",
+                        account,
                         "verified_account_holder",
                         "bank_verified_at",
                         "created_at",
@@ -275,6 +282,7 @@ class GrantAdmin(RupiahFieldsMixin, admin.ModelAdmin):
         return [field.name for field in Grant._meta.fields] + [
             "amount_display",
             "checklist_display",
+            "verified_account_masked",
         ]
 
     def get_inlines(self, request, obj):
@@ -320,6 +328,10 @@ class GrantAdmin(RupiahFieldsMixin, admin.ModelAdmin):
     @admin.display(description=_("nilai bantuan"), ordering="amount")
     def amount_display(self, obj: Grant) -> str:
         return rupiah(obj.amount)
+
+    @admin.display(description=_("nomor rekening terverifikasi"))
+    def verified_account_masked(self, obj: Grant) -> str:
+        return mask_account(obj.verified_account_number) or "-"
 
     @admin.display(description=_("hasil verifikasi dokumen"))
     def checklist_display(self, obj: Grant) -> str:
@@ -397,14 +409,26 @@ class DisbursementAdmin(ReadOnlyAdmin):
         "recorded_by",
         "created_at",
     ]
-    readonly_fields = fields
+    readonly_fields = [*fields, "paid_to_account_masked"]
     date_hierarchy = "paid_on"
     ordering = ["-paid_on", "-pk"]
     list_per_page = 50
 
+    def get_fields(self, request, obj=None):
+        if can_see_full_account(request.user):
+            return self.fields
+        return [
+            "paid_to_account_masked" if name == "paid_to_account_number" else name
+            for name in self.fields
+        ]
+
     @admin.display(description=_("jumlah"), ordering="amount")
     def amount_display(self, obj: Disbursement) -> str:
         return rupiah(obj.amount)
+
+    @admin.display(description=_("nomor rekening tujuan"))
+    def paid_to_account_masked(self, obj: Disbursement) -> str:
+        return mask_account(obj.paid_to_account_number) or "-"
 
     @admin.display(description=_("kabupaten/kota"), ordering=f"grant__{GRANT_REGENCY}")
     def regency(self, obj: Disbursement) -> str:

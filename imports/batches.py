@@ -8,8 +8,10 @@ alone), and write the plan in one transaction with COPY (`writer`).
 `preview_upload` checks an uploaded file and keeps it on an `ImportBatch`,
 awaiting confirmation or, when it has errors, as a rejected attempt that can
 be checked again with other options (`recheck_batch`). `confirm_batch` reads
-the kept file again, plans it again and writes it. `import_file` does all in
-one step for the command line.
+the kept file again, plans it again and writes it; for a large list,
+`queue_confirm` hands that to a background task (`imports.tasks`), which
+reports its progress through the cache (`progress_of`). `import_file` does all
+in one step for the command line.
 """
 
 import hashlib
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -64,6 +67,10 @@ MSG_HAS_ERRORS = gettext_noop(
 )
 MSG_CANNOT_RECHECK = gettext_noop(
     "Impor ini sudah %(status)s atau berkasnya sudah dihapus; unggah berkasnya lagi."
+)
+MSG_BACKGROUND_FAILED = gettext_noop(
+    "Penyimpanan di latar belakang terhenti karena kesalahan; tidak ada yang "
+    "disimpan. Unggah berkasnya lagi, atau hubungi administrator bila terulang."
 )
 WARN_SAME_FILE = gettext_noop(
     "Berkas yang sama persis sudah diimpor pada %(when)s (impor #%(batch)s)."
@@ -144,13 +151,15 @@ def _differs(report: Report, previewed: Report) -> bool:
     return any(getattr(report, c) != getattr(previewed, c) for c in counts)
 
 
-def _write(kind: str, planner: Planner, batch: ImportBatch, user) -> None:
+def _write(
+    kind: str, planner: Planner, batch: ImportBatch, user, progress=None
+) -> None:
     """Store a plan without errors, inside the caller's transaction."""
     if kind == Kind.BENEFICIARIES:
-        write_beneficiaries(planner, batch=batch, user=user)
+        write_beneficiaries(planner, batch=batch, user=user, progress=progress)
         return
     try:
-        write_recipients(planner, batch=batch, user=user)
+        write_recipients(planner, batch=batch, user=user, progress=progress)
     except GrantError as refused:
         # The grant services check again what the plan checked; should they
         # disagree, theirs is the word, and nothing is kept.
@@ -267,11 +276,13 @@ def confirm_batch(pk: int, *, user) -> tuple[ImportBatch, str]:
             return _confirm(batch, planner, user)
 
 
-def _confirm(batch: ImportBatch, planner: Planner, user) -> tuple[ImportBatch, str]:
+def _confirm(
+    batch: ImportBatch, planner: Planner, user, progress: "Progress | None" = None
+) -> tuple[ImportBatch, str]:
     """Plan the kept file again; write it if it is what was previewed."""
     previewed = Report.from_json(batch.report)
     with batch.file.open("rb") as stored:
-        report = planner.plan(stored)
+        report = planner.plan(stored, progress=progress.checked if progress else None)
     _fill(batch, report)
     message = ""
     if not report.ok:
@@ -285,7 +296,15 @@ def _confirm(batch: ImportBatch, planner: Planner, user) -> tuple[ImportBatch, s
     else:
         try:
             with transaction.atomic():
-                _write(batch.kind, planner, batch, user)
+                if progress is not None:
+                    progress.start_writing(records_planned(planner))
+                _write(
+                    batch.kind,
+                    planner,
+                    batch,
+                    user,
+                    progress=progress.written if progress else None,
+                )
         except DatabaseError as error:
             # The savepoint is rolled back; the batch row is still ours.
             logger.warning("import #%s failed: %s", batch.pk, error)
@@ -295,6 +314,156 @@ def _confirm(batch: ImportBatch, planner: Planner, user) -> tuple[ImportBatch, s
             _mark_imported(batch, user)
     batch.save()
     return batch, message
+
+
+# Large lists: confirmed in the background --------------------------------------
+
+
+def confirms_in_background(batch: ImportBatch) -> bool:
+    """Whether confirming this batch is a job for a background task."""
+    return batch.rows_total > settings.BANSOS_IMPORT_BACKGROUND_ROWS
+
+
+def queue_confirm(pk: int, *, user) -> tuple[ImportBatch, bool]:
+    """Mark a previewed batch as being confirmed and enqueue its confirmation.
+
+    Returns the batch and whether it was queued now; a batch already queued is
+    left alone (a second click), any other refused as by `confirm_batch`.
+    """
+    from .tasks import confirm_in_background
+
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=pk)
+        if batch.status == Status.CONFIRMING:
+            return batch, False
+        if batch.status != Status.PREVIEWED:
+            raise ImportRefused(
+                _(MSG_ALREADY_DONE) % {"status": batch.get_status_display().lower()}
+            )
+        batch.status, batch.reason = Status.CONFIRMING, ""
+        # Who confirmed: the task imports as them.
+        batch.imported_by = user
+        batch.save(update_fields=["status", "reason", "imported_by"])
+        rows = batch.rows_total
+
+        def enqueue() -> None:
+            Progress(pk).queued(rows)
+            confirm_in_background.enqueue(pk)
+
+        transaction.on_commit(enqueue)
+    return batch, True
+
+
+def confirm_queued(pk: int) -> ImportBatch:
+    """Confirm a batch queued by `queue_confirm` (the background task's work).
+
+    Whatever happens, the batch leaves CONFIRMING: imported, rejected, failed
+    with its reason, or back to awaiting confirmation when the data changed
+    since the preview. Running it again for the same batch does nothing.
+    """
+    progress = Progress(pk)
+    try:
+        with transaction.atomic():
+            batch = ImportBatch.objects.select_for_update().get(pk=pk)
+            if batch.status != Status.CONFIRMING:
+                return batch
+            user = batch.imported_by
+            planner = planner_for(batch.kind, Options.from_json(batch.options), user)
+            with closing(planner):
+                batch, message = _confirm(batch, planner, user, progress)
+            if batch.status == Status.CONFIRMING:
+                # Changed since the preview: the page shows the new counts.
+                batch.status, batch.reason, batch.imported_by = (
+                    Status.PREVIEWED,
+                    message,
+                    None,
+                )
+                batch.save(update_fields=["status", "reason", "imported_by"])
+    except ImportRefused as refused:
+        return _fail_queued(pk, refused.message)
+    except Exception:
+        logger.exception("background import #%s failed", pk)
+        _fail_queued(pk, _(MSG_BACKGROUND_FAILED))
+        raise
+    finally:
+        progress.clear()
+    return batch
+
+
+def _fail_queued(pk: int, reason: str) -> ImportBatch:
+    with transaction.atomic():
+        batch = ImportBatch.objects.select_for_update().get(pk=pk)
+        if batch.status == Status.CONFIRMING:
+            batch.status, batch.reason = Status.FAILED, reason
+            batch.save(update_fields=["status", "reason"])
+    return batch
+
+
+def records_planned(planner: Planner) -> int:
+    """How many database rows writing this plan inserts or updates."""
+    if isinstance(planner, BeneficiaryPlanner):
+        return (
+            len(planner.new_people)
+            + len(planner.person_updates)
+            + len(planner.new_enrollments)
+        )
+    total = planner.institutions.planned_count + len(planner.institution_updates)
+    if planner.with_grants:
+        total += planner.scratch.grant_count + len(planner.grant_updates)
+    return total
+
+
+PROGRESS_SECONDS = 24 * 60 * 60
+
+
+@dataclass
+class Progress:
+    """A background confirm's progress, in the cache shared by every process:
+    the writer's transaction is open until the end, so the database cannot
+    show it. Shown on the batch page while it is confirming."""
+
+    batch_id: int
+    phase: str = "queued"
+    done: int = 0
+    total: int = 0
+
+    @property
+    def key(self) -> str:
+        return f"imports:progress:{self.batch_id}"
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.done * 100 // self.total) if self.total else 0
+
+    def queued(self, rows: int) -> None:
+        self.phase, self.done, self.total = "queued", 0, rows
+        self._save()
+
+    def checked(self, rows: int, _fraction: float) -> None:
+        """The planner read this many rows of the file again."""
+        self.phase, self.done = "checking", rows
+        self._save()
+
+    def start_writing(self, records: int) -> None:
+        self.phase, self.done, self.total = "writing", 0, records
+        self._save()
+
+    def written(self, records: int) -> None:
+        self.done = min(self.done + records, self.total)
+        self._save()
+
+    def clear(self) -> None:
+        cache.delete(self.key)
+
+    def _save(self) -> None:
+        state = {"phase": self.phase, "done": self.done, "total": self.total}
+        cache.set(self.key, state, PROGRESS_SECONDS)
+
+
+def progress_of(batch: ImportBatch) -> Progress | None:
+    """The progress of a batch being confirmed in the background, if known."""
+    state = cache.get(Progress(batch.pk).key)
+    return Progress(batch.pk, **state) if state else None
 
 
 def _mark_imported(batch: ImportBatch, user) -> None:

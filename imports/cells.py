@@ -16,6 +16,13 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from common.masking import (
+    ACCOUNT_SHOWN_AT_END,
+    MASK,
+    NIK_SHOWN_AT_END,
+    NIK_SHOWN_AT_START,
+    mask_account,
+)
 from common.money import parse_amount as parse_rupiah_text
 from common.spreadsheet import FORMULA_PREFIXES
 from common.text import normalize_name
@@ -44,9 +51,33 @@ MSG_NUMBER_LOST_DIGITS = gettext_noop(
     "Excel menyimpan nomor ini sebagai angka sehingga digit terakhirnya hilang; "
     "format kolom sebagai Teks lalu ketik ulang."
 )
+MSG_MASKED_NIK = gettext_noop(
+    "NIK tersamar (%(mask)s) tidak dapat mengenali orang: isi NIK lengkap 16 angka."
+)
 MSG_VILLAGE_CODE = gettext_noop(
     "Kode desa tidak dapat dibaca: tulis kode Kemendagri, misalnya 75.02.01.2001."
 )
+
+
+# The masks of `common.masking` that an export gives a user who may not see
+# these numbers whole: `*********6789`, `7502********0001` (a value too short
+# to keep its ends is all stars).
+_STARS = re.escape(MASK) + "+"
+MASKED_ACCOUNT = re.compile(rf"{_STARS}(?:[0-9]{{{ACCOUNT_SHOWN_AT_END}}})?")
+MASKED_NIK = re.compile(
+    rf"(?:[0-9]{{{NIK_SHOWN_AT_START}}}{_STARS}[0-9]{{{NIK_SHOWN_AT_END}}})|{_STARS}"
+)
+
+
+class MaskedAccount(str):
+    """An account number as a masked export shows it: it stands for the stored
+    number it was made from, and is never stored itself (see `account_matches`)."""
+
+
+def account_matches(masked: str, stored: str) -> bool:
+    """Whether a masked account number was made from this stored one: the same
+    length and the same last digits."""
+    return bool(stored) and mask_account(stored) == masked
 
 
 class CellError(Exception):
@@ -172,17 +203,28 @@ def _number_text(value) -> str:
 
 
 def parse_account_number(value) -> str:
+    """Digits; or a masked number (`MaskedAccount`), which the planner accepts
+    only as "unchanged" for an institution whose stored number it matches."""
     if value.__class__ is str and value.isdigit():
         return bounded(value, 30)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _number_text(value)
     text = _digits_text(value)
+    if MASKED_ACCOUNT.fullmatch(text):
+        return MaskedAccount(text)
     if text and not text.isdigit():
         raise CellError(_(MSG_DIGITS))
     return bounded(text, 30)
 
 
 def parse_phone(value) -> str:
+    if (
+        value.__class__ is str
+        and 8 <= len(value) <= 15
+        and value.isascii()
+        and value.isdigit()
+    ):
+        return value  # plain digits, as most cells are: valid as they stand
     if isinstance(value, int | float) and not isinstance(value, bool):
         text = _number_text(value)
         # A number cell drops the leading 0 of `0812...`.
@@ -220,6 +262,8 @@ def parse_nik(value) -> str:
     text = _digits_text(value)
     if not text:
         raise CellError(_(MSG_REQUIRED))
+    if MASKED_NIK.fullmatch(text):
+        raise CellError(_(MSG_MASKED_NIK) % {"mask": text})
     try:
         validate_nik(text)
     except ValidationError as error:

@@ -3,14 +3,15 @@
 Text that a spreadsheet would run as a formula is neutralised: prefixed with
 `'` in CSV (the importer removes it again), written as a text cell in XLSX.
 NIK and account columns are text-formatted in XLSX so that Excel keeps all
-their digits.
+their digits; for a user who may not see them whole they are masked
+(`7502********0001`, `*********6789`).
 """
 
 import csv
 import datetime
 import io
-from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, BinaryIO
 
 from django.db.models import Max
 from django.utils.translation import gettext as _
@@ -19,7 +20,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from common.masking import mask_account, mask_nik
 from common.spreadsheet import neutralise
+from institutions.access import can_see_full_account, can_see_full_nik
 
 from .columns import ColumnSet
 from .lists import COLUMN_SETS
@@ -36,6 +39,21 @@ TEXT_COLUMNS = frozenset(
 )
 
 
+# Columns masked for a user who may not see them whole (UU PDP 27/2022).
+NIK_COLUMN = "nik"
+ACCOUNT_COLUMN = "nomor_rekening"
+
+
+def masks_for(user) -> dict[str, Callable[[Any], str]]:
+    """The masks `records_to_rows` applies for this user, by column name."""
+    masks = {}
+    if not can_see_full_nik(user):
+        masks[NIK_COLUMN] = mask_nik
+    if not can_see_full_account(user):
+        masks[ACCOUNT_COLUMN] = mask_account
+    return masks
+
+
 def grants_for_export(queryset):
     """Grants with what their row needs, and their last payment as `tanggal_salur`."""
     return queryset.select_related(
@@ -43,9 +61,21 @@ def grants_for_export(queryset):
     ).annotate(last_paid_on=Max("disbursements__paid_on"))
 
 
-def records_to_rows(columns: ColumnSet, records: Iterable) -> Iterator[list]:
+def records_to_rows(
+    columns: ColumnSet,
+    records: Iterable,
+    masks: Mapping[str, Callable[[Any], str]] | None = None,
+) -> Iterator[list]:
+    """One row of values per record; `masks` maps a column name to the mask its
+    values get (NIK and account numbers for a user who may not see them whole)."""
+    getters = [
+        (column.value_of, (masks or {}).get(column.name)) for column in columns.columns
+    ]
     for record in records:
-        yield [column.value_of(record) for column in columns.columns]
+        yield [
+            value_of(record) if mask is None else mask(value_of(record))
+            for value_of, mask in getters
+        ]
 
 
 def _csv_value(value) -> str:

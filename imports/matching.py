@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from common.text import normalize_name
 from institutions.models import Institution
 
+from .cells import account_matches
 from .lists import INSTITUTION_FIELDS
 from .places import Place
 from .scratch import Planned, Scratch, stored_fields
@@ -30,6 +31,14 @@ MSG_NAME_DIFFERS = gettext_noop(
 )
 MSG_KARANG_TARUNA_TAKEN = gettext_noop(
     "Desa/kelurahan ini sudah memiliki Karang Taruna: %(name)s."
+)
+MSG_MASKED_ACCOUNT_NEW = gettext_noop(
+    "Nomor rekening tersamar (%(mask)s) tidak dapat diimpor untuk lembaga baru; "
+    "isi nomor lengkap atau kosongkan kolom ini."
+)
+MSG_MASKED_ACCOUNT_DIFFERS = gettext_noop(
+    "Nomor rekening tersamar (%(mask)s) tidak cocok dengan nomor yang tercatat "
+    "untuk lembaga ini; isi nomor lengkap atau kosongkan kolom ini."
 )
 MSG_ACCREDITATION_ONLY_LKSA = gettext_noop("Akreditasi hanya untuk LKSA.")
 MSG_WKSBM_TYPE_ONLY_WKSBM = gettext_noop("Jenis WKSBM hanya untuk lembaga WKSBM.")
@@ -110,6 +119,8 @@ class InstitutionIndex:
             self._index(known.pk, known.kind, known.name_key, known.village)
             if known.registration:
                 self.by_registration[known.registration] = known.pk
+        # Stored account numbers by pk, read when a masked one first comes.
+        self._accounts: dict[int, str] | None = None
         # Values rows give existing institutions: {pk: {field: (value, row)}}.
         self.wanted: dict[int, dict[str, tuple[str, int]]] = {}
         self.rows_of: dict[int, list[int]] = {}
@@ -129,6 +140,10 @@ class InstitutionIndex:
 
     def record(self, ref: int) -> Known | Planned:
         return self.known.get(ref) or self.scratch.institution(ref)
+
+    def is_active(self, ref: int) -> bool:
+        # A planned institution is created active: nothing to read back.
+        return ref < 0 or self.known[ref].active
 
     def resolve(
         self, values: dict, place: Place, errors: list, warnings: list
@@ -199,8 +214,9 @@ class InstitutionIndex:
                 ref = found[0]
                 self._stored = found
         if ref is not None:
-            record = self.record(ref)
-            if registration and record.registration:
+            # Only a row with a registration number needs the record's own.
+            record = self.record(ref) if registration else None
+            if record is not None and record.registration:
                 errors.append(
                     (
                         "nomor_register",
@@ -221,6 +237,33 @@ class InstitutionIndex:
             )
             return None, False
         return None, True
+
+    def take_masked_account(
+        self, values: dict, ref: int | None, is_new: bool, errors: list
+    ) -> None:
+        """A masked account number (an export's, for a user who may not see it
+        whole) keeps the stored number of the existing institution it was made
+        from, like an empty cell: no change. Any other institution has no
+        stored number it can stand for: the row is refused."""
+        masked = values.pop("nomor_rekening")
+        if ref is None and not is_new:
+            return  # the institution was not found: its error is given
+        if is_new or ref < 0:
+            message = MSG_MASKED_ACCOUNT_NEW
+        elif account_matches(masked, self._stored_account(ref)):
+            return
+        else:
+            message = MSG_MASKED_ACCOUNT_DIFFERS
+        errors.append(("nomor_rekening", masked, _(message) % {"mask": masked}))
+
+    def _stored_account(self, pk: int) -> str:
+        if self._accounts is None:
+            self._accounts = dict(
+                Institution.objects.exclude(account_number="")
+                .values_list("pk", "account_number")
+                .order_by()
+            )
+        return self._accounts.get(pk, "")
 
     def _village_name(self, place: Place, code: str) -> str:
         return place.village_name if code == place.village_code else code

@@ -17,6 +17,8 @@ class ImportKind(models.TextChoices):
 
 class ImportStatus(models.TextChoices):
     PREVIEWED = "previewed", _("Menunggu konfirmasi")
+    # Confirmed and being written by a background task (a large list).
+    CONFIRMING = "confirming", _("Sedang disimpan")
     IMPORTED = "imported", _("Diimpor")
     REJECTED = "rejected", _("Ditolak")
     # The database refused the write (e.g. a conflict); nothing was kept.
@@ -103,3 +105,7 @@ class ImportBatch(models.Model):
     @property
     def can_confirm(self) -> bool:
         return self.status == self.Status.PREVIEWED
+
+    @property
+    def is_confirming(self) -> bool:
+        return self.status == self.Status.CONFIRMING

@@ -118,28 +118,36 @@ class RowListing:
 
 
 class RowReader:
-    """Read the cells of one row into values, keeping the first error per cell."""
+    """Read the cells of one row into values, keeping the first error per cell.
+
+    Columns go in three groups, each read in a loop of its own: plain text
+    (trimmed inline, without a call), columns with few distinct values (each
+    value parsed once per import) and the others.
+    """
 
     def __init__(self, columns: ColumnSet, positions: dict[str, int], cached: Iterable):
         cached = set(cached)
-        self.readers = [
-            (
-                name,
-                index,
-                columns[name].parse,
-                {} if name in cached else None,
-                getattr(columns[name].parse, "text_max_length", 0),
-            )
-            for name, index in positions.items()
-        ]
+        self.width = max(positions.values(), default=-1) + 1
+        self.order = {name: order for order, name in enumerate(positions)}
+        self.texts, self.cached, self.others = [], [], []
+        for name, index in positions.items():
+            parse = columns[name].parse
+            text_max_length = getattr(parse, "text_max_length", 0)
+            if text_max_length:
+                self.texts.append((name, index, parse, text_max_length))
+            elif name in cached:
+                self.cached.append((name, index, parse, {}))
+            else:
+                self.others.append((name, index, parse))
 
     def read(self, cells: list) -> tuple[dict, list[tuple[str, object, str]]]:
         values: dict = {}
         errors: list = []
-        width = len(cells)
-        for name, index, parse, cache, text_max_length in self.readers:
-            raw = cells[index] if index < width else None
-            if text_max_length and raw.__class__ is str:
+        if len(cells) < self.width:
+            cells = [*cells, *[None] * (self.width - len(cells))]
+        for name, index, parse, text_max_length in self.texts:
+            raw = cells[index]
+            if raw.__class__ is str:
                 # Plain text that needs no cleaning beyond trimming, inline.
                 text = raw.strip()
                 if (
@@ -149,23 +157,32 @@ class RowReader:
                 ):
                     values[name] = text
                     continue
-            if cache is not None:
-                value = cache.get(raw, _MISS)
-                if value is _MISS:
-                    try:
-                        value = parse(raw)
-                    except CellError as error:
-                        value = error
-                    cache[raw] = value
-                if value.__class__ is CellError:
-                    errors.append((name, raw, value.message))
-                else:
-                    values[name] = value
-                continue
             try:
                 values[name] = parse(raw)
             except CellError as error:
                 errors.append((name, raw, error.message))
+        for name, index, parse, cache in self.cached:
+            raw = cells[index]
+            value = cache.get(raw, _MISS)
+            if value is _MISS:
+                try:
+                    value = parse(raw)
+                except CellError as error:
+                    value = error
+                cache[raw] = value
+            if value.__class__ is CellError:
+                errors.append((name, raw, value.message))
+            else:
+                values[name] = value
+        for name, index, parse in self.others:
+            raw = cells[index]
+            try:
+                values[name] = parse(raw)
+            except CellError as error:
+                errors.append((name, raw, error.message))
+        if len(errors) > 1:
+            # In the order of the file's columns, as the operator reads them.
+            errors.sort(key=lambda error: self.order[error[0]])
         return values, errors
 
 

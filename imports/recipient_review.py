@@ -155,31 +155,26 @@ class ListReview:
             )
         lksa = self._lksa_documents(existing)
         del existing
+        # Each message translated once, not once a row.
         aided_message = {
             year: _(WARN_AIDED_LAST_YEAR) % {"year": year} for year in aided_by_year
         }
-        for row, year, ref, aided_in_file in scratch.proposals(Status.DISBURSED):
+        overdue_message = _(WARN_LPJ_OVERDUE)
+        lksa_message = {
+            problem: _(WARN_LKSA_DOCUMENTS) % {"problem": _(problem)}
+            for problem in (MSG_PERMIT_INVALID, MSG_ACCREDITATION_INVALID)
+        }
+        known = self.institutions.known
+        for row, year, ref, aided_in_file, planned_name in scratch.proposals(
+            Status.DISBURSED
+        ):
+            name = planned_name if ref < 0 else known[ref].name
             if aided_in_file or ref in aided_by_year[year - 1]:
-                self.report.warn(
-                    row,
-                    "nama_lembaga",
-                    self.institutions.record(ref).name,
-                    aided_message[year - 1],
-                )
+                self.report.warn(row, "nama_lembaga", name, aided_message[year - 1])
             if ref in overdue:
-                self.report.warn(
-                    row,
-                    "nama_lembaga",
-                    self.institutions.record(ref).name,
-                    _(WARN_LPJ_OVERDUE),
-                )
+                self.report.warn(row, "nama_lembaga", name, overdue_message)
             for problem in lksa.get(ref, ()):
-                self.report.warn(
-                    row,
-                    "jenis_lembaga",
-                    "LKSA",
-                    _(WARN_LKSA_DOCUMENTS) % {"problem": _(problem)},
-                )
+                self.report.warn(row, "jenis_lembaga", "LKSA", lksa_message[problem])
 
     def _lksa_documents(self, existing: list[int]) -> dict[int, list[str]]:
         """LKSA proposed for whose operating permit or accreditation is missing

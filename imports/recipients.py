@@ -34,6 +34,7 @@ from grants.services import (
 )
 from institutions.models import Institution
 
+from .cells import MaskedAccount
 from .lists import INSTITUTIONS, RECIPIENTS
 from .matching import InstitutionIndex
 from .places import PlaceError, PlaceIndex
@@ -213,6 +214,8 @@ class RecipientPlanner(ListReview, Planner):
         ref, is_new = None, False
         if place is not None and "jenis_lembaga" in values and "nama_lembaga" in values:
             ref, is_new = self.institutions.resolve(values, place, errors, warnings)
+            if values.get("nomor_rekening").__class__ is MaskedAccount:
+                self.institutions.take_masked_account(values, ref, is_new, errors)
         if self.with_grants:
             self._check_grant(values, program, ref, is_new, errors)
         elif ref is not None and not errors:
@@ -337,7 +340,7 @@ class RecipientPlanner(ListReview, Planner):
                         },
                     )
                 )
-            if ref is not None and not self.institutions.record(ref).active:
+            if ref is not None and not self.institutions.is_active(ref):
                 errors.append(("nama_lembaga", values["nama_lembaga"], _(MSG_INACTIVE)))
             return
         # Anything but a proposal skips the workflow: only for historical data.

@@ -140,7 +140,15 @@ class Report:
         self.warning_counts = dict(self._warning_counter.most_common(20))
 
     def as_json(self) -> dict:
-        data = asdict(self)
+        # Field by field rather than `asdict`, whose deep copy of thousands of
+        # listed rows took longer than the rest of saving the batch.
+        data = {
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name not in ("errors", "warnings")
+        }
+        data["errors"] = [asdict(problem) for problem in self.errors]
+        data["warnings"] = [asdict(problem) for problem in self.warnings]
         data["ok"] = self.ok
         return data
 

@@ -28,7 +28,8 @@ MSG_NO_SCRATCH_SPACE = gettext_noop(
     "(%(error)s). Hubungi administrator; tidak ada yang disimpan."
 )
 
-GRANT_BATCH = 2000
+# Rows kept in memory before they go into the file, in one statement.
+INSTITUTION_BATCH = GRANT_BATCH = 2000
 PLANNED_COLUMNS = "ref, kind, name, name_key, village, registration, row, fields"
 SCHEMA = """
 PRAGMA journal_mode = OFF;
@@ -60,8 +61,12 @@ CREATE TABLE new_grant (
     decree_date TEXT,
     paid_on TEXT
 );
-CREATE INDEX new_grant_by_institution ON new_grant (institution, year, status);
 """
+# Only the checks after the last row look grants up by institution: the index
+# is built then, in one pass, rather than kept up row by row.
+GRANT_INDEX = (
+    "CREATE INDEX new_grant_by_institution ON new_grant (institution, year, status)"
+)
 
 
 class ScratchUnavailable(FileRejected):
@@ -132,8 +137,20 @@ class Scratch:
         self.db.execute("BEGIN")
         self.institution_count = 0
         self.grant_count = 0
+        # The hashes of the planned institutions' keys and registration
+        # numbers: most rows name an institution not planned yet, and a set
+        # says so without a query (a hash in the set only means "look").
+        self._key_hashes: set[int] = set()
+        self._registration_hashes: set[int] = set()
+        # The last institutions planned, not yet in the file (rows in the order
+        # of PLANNED_COLUMNS, then the key), by number (-ref), key and
+        # registration: they go in a batch at a time.
+        self._institutions: dict[int, tuple] = {}
+        self._institution_keys: dict[str, int] = {}
+        self._registrations: dict[str, int] = {}
         # New grants are only read once every row is planned: they go in batches.
         self._grants: list[tuple] = []
+        self._grants_indexed = False
 
     def close(self) -> None:
         self.db.close()
@@ -144,34 +161,61 @@ class Scratch:
     def add_institution(self, planned: Planned) -> int:
         """Keep a new institution; return its (negative) ref."""
         self.institution_count += 1
-        planned.ref = -self.institution_count
-        self.db.execute(
-            "INSERT INTO institution VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                self.institution_count,
-                institution_key(planned.kind, planned.name_key, planned.village),
-                planned.registration,
-                planned.kind,
-                planned.name,
-                planned.name_key,
-                planned.village,
-                planned.row,
-                stored_fields(planned.fields),
-            ),
+        number = self.institution_count
+        planned.ref = -number
+        key = institution_key(planned.kind, planned.name_key, planned.village)
+        self._key_hashes.add(hash(key))
+        self._institution_keys[key] = number
+        if planned.registration:
+            self._registration_hashes.add(hash(planned.registration))
+            self._registrations.setdefault(planned.registration, number)
+        self._institutions[number] = (
+            number,
+            planned.kind,
+            planned.name,
+            planned.name_key,
+            planned.village,
+            planned.registration,
+            planned.row,
+            stored_fields(planned.fields),
+            key,
         )
+        if len(self._institutions) >= INSTITUTION_BATCH:
+            self._flush_institutions()
         return planned.ref
+
+    def _flush_institutions(self) -> None:
+        if self._institutions:
+            self.db.executemany(
+                f"INSERT INTO institution ({PLANNED_COLUMNS}, key) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._institutions.values(),
+            )
+            self._institutions = {}
+            self._institution_keys = {}
+            self._registrations = {}
 
     def find_institution(
         self, kind: str, name_key: str, village: str
     ) -> tuple[int, bytes] | None:
         """The planned institution with this key: (ref, its details as stored)."""
+        key = institution_key(kind, name_key, village)
+        if hash(key) not in self._key_hashes:
+            return None
+        number = self._institution_keys.get(key)
+        if number is not None:
+            return -number, self._institutions[number][7]
         row = self.db.execute(
-            "SELECT ref, fields FROM institution WHERE key = ?",
-            (institution_key(kind, name_key, village),),
+            "SELECT ref, fields FROM institution WHERE key = ?", (key,)
         ).fetchone()
         return (-row[0], row[1]) if row else None
 
     def find_registration(self, registration: str) -> int | None:
+        if hash(registration) not in self._registration_hashes:
+            return None
+        number = self._registrations.get(registration)
+        if number is not None:
+            return -number
         row = self.db.execute(
             "SELECT ref FROM institution WHERE registration = ? AND registration <> ''",
             (registration,),
@@ -179,12 +223,28 @@ class Scratch:
         return -row[0] if row else None
 
     def institution(self, ref: int) -> Planned:
-        row = self.db.execute(
-            f"SELECT {PLANNED_COLUMNS} FROM institution WHERE ref = ?", (-ref,)
-        ).fetchone()
-        return self._planned(row)
+        row = self._institutions.get(-ref)
+        if row is None:
+            row = self.db.execute(
+                f"SELECT {PLANNED_COLUMNS} FROM institution WHERE ref = ?", (-ref,)
+            ).fetchone()
+        return self._planned(row[:8])
 
     def update_institution(self, ref: int, fields: dict, registration: str) -> None:
+        if registration:
+            self._registration_hashes.add(hash(registration))
+        row = self._institutions.get(-ref)
+        if row is not None:
+            if registration:
+                self._registrations.setdefault(registration, -ref)
+            self._institutions[-ref] = (
+                *row[:5],
+                registration,
+                row[6],
+                stored_fields(fields),
+                row[8],
+            )
+            return
         self.db.execute(
             "UPDATE institution SET fields = ?, registration = ? WHERE ref = ?",
             (stored_fields(fields), registration, -ref),
@@ -209,8 +269,12 @@ class Scratch:
             yield rows
 
     def _query(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
-        """Read, once the new grants waiting for their batch are in."""
+        """Read, once the rows waiting for their batch are in."""
+        self._flush_institutions()
         self._flush()
+        if not self._grants_indexed:
+            self.db.execute(GRANT_INDEX)
+            self._grants_indexed = True
         return self.db.execute(sql, params)
 
     @staticmethod
@@ -304,13 +368,14 @@ class Scratch:
         ):
             yield -ref, pickle.loads(fields)
 
-    def proposals(self, aided: str) -> Iterator[tuple[int, int, int, bool]]:
-        """(row, year, institution, aided the year before in this file) of every
-        new proposal, in row order."""
+    def proposals(self, aided: str) -> Iterator[tuple[int, int, int, bool, str | None]]:
+        """(row, year, institution, aided the year before in this file, name of a
+        planned institution) of every new proposal, in row order."""
         return self._query(
             "SELECT p.row, p.year, p.institution, EXISTS (SELECT 1 FROM new_grant h "
             "WHERE h.institution = p.institution AND h.year = p.year - 1 "
-            "AND h.status = ?) FROM new_grant p WHERE p.status = 'proposed' "
-            "ORDER BY p.row",
+            "AND h.status = ?), i.name FROM new_grant p "
+            "LEFT JOIN institution i ON i.ref = -p.institution "
+            "WHERE p.status = 'proposed' ORDER BY p.row",
             (aided,),
         )

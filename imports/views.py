@@ -17,16 +17,20 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
+from common.access_log import log_data_access
+from common.masking import mask_nik
+from common.models import DataAccessLog
 from grants.filters import GrantFilter
 from grants.models import Grant
 from grants.services import can_manage_programs
-from institutions.access import StaffPermissionMixin
+from institutions.access import StaffPermissionMixin, can_see_full_nik
 from institutions.filters import (
     EnrollmentFilter,
     InstitutionFilter,
     InvalidFiltersAre400,
     error_lines,
 )
+from institutions.forms import NikSearchForm
 from institutions.models import BeneficiaryEnrollment, Institution, regency_scope
 
 from . import batches, exports
@@ -163,6 +167,7 @@ def _detail(request, batch: ImportBatch, recheck_form=None, status: int = 200):
         and request.user.has_perm("imports.add_importbatch"),
         "recheck_form": recheck_form,
         "listed": LISTED,
+        "progress": batches.progress_of(batch) if batch.is_confirming else None,
     }
     if batch.status == ImportBatch.Status.IMPORTED:
         context["institutions"] = batch.institutions.select_related(
@@ -279,9 +284,21 @@ def _row_shown(row: dict) -> dict:
 @require_POST
 @permission_required("imports.add_importbatch", raise_exception=True)
 def import_confirm(request, pk: int):
-    """Write a previewed list, all of it or nothing."""
+    """Write a previewed list, all of it or nothing; a large one in the background."""
     batch = _batch_for(request, pk)
     try:
+        if batches.confirms_in_background(batch):
+            batch, queued = batches.queue_confirm(batch.pk, user=request.user)
+            if queued:
+                messages.info(
+                    request,
+                    _(
+                        "Impor #%(pk)s sedang disimpan di latar belakang; halaman "
+                        "ini menunjukkan kemajuannya dan hasilnya."
+                    )
+                    % {"pk": batch.pk},
+                )
+            return redirect(batch)
         batch, problem = confirm_batch(batch.pk, user=request.user)
     except ImportRefused as refused:
         messages.error(request, refused.message)
@@ -414,8 +431,19 @@ EXPORTED_LISTS = {
 }
 
 
+def _forget_refused_nik(request, form) -> None:
+    """After the beneficiary filters refused a NIK in the search (see
+    EnrollmentFilterForm), drop it from the request too: nothing on the 400 page
+    (links, the language switch's return address) may repeat it."""
+    if getattr(form, "nik_in_search", False):
+        request.GET = form.data
+        request.META["QUERY_STRING"] = form.data.urlencode()
+
+
 def export(request, what: str, fmt: str):
-    """The list as its filters show it, in the columns the importer reads."""
+    """The list as its filters show it, in the columns the importer reads; NIKs
+    and account numbers masked for whoever may not see them whole. Every
+    export is logged."""
     if what not in EXPORTS or fmt not in ("csv", "xlsx"):
         raise Http404
     permission, kind, records_of = EXPORTS[what]
@@ -425,6 +453,7 @@ def export(request, what: str, fmt: str):
     try:
         records = records_of(request)
     except InvalidExportFilter as invalid:
+        _forget_refused_nik(request, invalid.filterset.form)
         return render(
             request,
             "400.html",
@@ -435,7 +464,17 @@ def export(request, what: str, fmt: str):
             },
             status=400,
         )
-    rows = exports.records_to_rows(columns, records.iterator(chunk_size=2000))
+    log_data_access(
+        request,
+        DataAccessLog.Action.EXPORT,
+        gettext_noop("Ekspor %(list)s (%(format)s)")
+        % {"list": what, "format": fmt.upper()},
+        filters=request.GET.urlencode(),
+        rows=records.count(),
+    )
+    rows = exports.records_to_rows(
+        columns, records.iterator(chunk_size=2000), exports.masks_for(request.user)
+    )
     name = f"{what}-{datetime.date.today():%Y%m%d}.{fmt}"
     if fmt == "csv":
         response = StreamingHttpResponse(
@@ -451,12 +490,63 @@ def export(request, what: str, fmt: str):
 
 
 class BeneficiaryListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
-    """People served by institutions, per year, as imported."""
+    """People served by institutions, per year, as imported.
+
+    The filters come by GET; a NIK comes by POST (NikSearchForm), so that it
+    never lands in an address, and its matches are answered directly.
+    """
 
     permission_required = "institutions.view_beneficiaryenrollment"
     filterset_class = EnrollmentFilter
     template_name = "imports/import_beneficiaries.html"
     paginate_by = 50
+    nik_form = None
 
     def get_queryset(self):
         return _enrollments(self.request.user)
+
+    def post(self, request, *args, **kwargs):
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        self.nik_form = NikSearchForm(request.POST)
+        if not self.nik_form.is_valid():
+            self.object_list = self.get_queryset().none()
+            return self.render_to_response(self.get_context_data(), status=400)
+        nik = self.nik_form.cleaned_data["nik"]
+        self.object_list = self.get_queryset().filter(beneficiary__nik=nik)
+        names = sorted({e.beneficiary.name for e in self.object_list})
+        log_data_access(
+            request,
+            DataAccessLog.Action.FULL_NIK_VIEW
+            if can_see_full_nik(request.user)
+            else DataAccessLog.Action.NIK_SEARCH,
+            gettext_noop("Pencarian NIK di daftar penerima manfaat: %(found)s")
+            % {"found": ", ".join(names) or "-"},
+            filters=f"NIK {mask_nik(nik)}",
+            rows=len(self.object_list),
+        )
+        # Shown once with the results, then gone from the page.
+        self.nik_form = NikSearchForm()
+        return self.render_to_response(
+            self.get_context_data(nik_searched=mask_nik(nik))
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["nik_form"] = self.nik_form or NikSearchForm()
+        _forget_refused_nik(self.request, self.filterset.form)
+        page = context.get("page_obj")
+        shown = page.object_list if page is not None else context["object_list"]
+        if (
+            self.request.method == "GET"
+            and can_see_full_nik(self.request.user)
+            and len(shown)
+        ):
+            log_data_access(
+                self.request,
+                DataAccessLog.Action.FULL_NIK_VIEW,
+                gettext_noop("Daftar penerima manfaat, halaman %(page)s")
+                % {"page": page.number if page is not None else 1},
+                filters=self.request.GET.urlencode(),
+                rows=len(shown),
+            )
+        return context

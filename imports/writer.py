@@ -134,14 +134,27 @@ def institution_values(planned) -> tuple:
     )
 
 
-def note(template: str, batch: ImportBatch, grant) -> str:
-    """The audit note of an imported grant: which import, file and row."""
-    return template % {
-        "batch": batch.pk,
-        "file": batch.file_name,
-        "row": grant.row,
-        "paid_on": grant.paid_on.strftime("%d/%m/%Y") if grant.paid_on else "",
-    }
+class Notes:
+    """The audit notes of one import's grants: which import, file and row.
+
+    The template is translated and given its import and file once; each
+    grant adds its row (and payment date), a row at a time.
+    """
+
+    def __init__(self, template: str, batch: ImportBatch):
+        self.template = template.replace("%(batch)s", str(batch.pk)).replace(
+            "%(file)s", batch.file_name.replace("%", "%%")
+        )
+
+    def __call__(self, grant) -> str:
+        paid_on = grant.paid_on
+        return self.template % {
+            "row": grant.row,
+            # What strftime("%d/%m/%Y") writes, without its cost on every row.
+            "paid_on": f"{paid_on.day:02}/{paid_on.month:02}/{paid_on.year}"
+            if paid_on
+            else "",
+        }
 
 
 class InstitutionKeys:
@@ -160,13 +173,15 @@ class InstitutionKeys:
             self.planned[-ref] = pk
 
 
-def write_recipients(planner, *, batch: ImportBatch, user) -> None:
+def write_recipients(planner, *, batch: ImportBatch, user, progress=None) -> None:
     """Store a recipient or institution plan that has no errors.
 
     Rows go in `CHUNK_ROWS` at a time, read back from the plan's scratch
     file, so that memory and statements stay small whatever the size of the
-    list; all of them in the caller's transaction.
+    list; all of them in the caller's transaction. `progress(rows)`, when
+    given, hears how many database rows each chunk wrote.
     """
+    progress = progress or _no_progress
     assert planner.report.ok, "a plan with errors is never written"
     rows = sink()
     user_id = user.pk if user is not None else None
@@ -184,8 +199,10 @@ def write_recipients(planner, *, batch: ImportBatch, user) -> None:
             with_ids=True,
         )
         institution_pk.add((p.ref for p in chunk), ids)
+        progress(len(chunk))
     changes = [(pk, new) for pk, new, _old in planner.institution_updates]
     rows.update(Institution, changes)
+    progress(len(changes))
     _log_updates(
         user,
         Institution,
@@ -210,15 +227,19 @@ def write_recipients(planner, *, batch: ImportBatch, user) -> None:
 
     for chunk in scratch.grants((Grant.Status.PROPOSED,), CHUNK_ROWS):
         _insert_proposals(rows, chunk, institution_pk, program_pk, batch, user_id)
+        progress(len(chunk))
+    # Translated once: per row, the lookup would cost more than the row's COPY.
+    historical = Notes(_(NOTE_HISTORICAL), batch)
     for chunk in scratch.grants((Grant.Status.DISBURSED,), CHUNK_ROWS):
         write_historical_grants(
-            [_historical(g, institution_pk, program_pk, batch) for g in chunk],
+            [_historical(g, institution_pk, program_pk, historical) for g in chunk],
             by=user,
             import_batch_id=batch.pk,
             today=planner.today,
             # Only the command line imports without a user (see the planner).
             administrator=user is None,
         )
+        progress(len(chunk))
     rows.update(
         Grant,
         [
@@ -237,8 +258,13 @@ def write_recipients(planner, *, batch: ImportBatch, user) -> None:
         batch,
         {},
     )
+    progress(len(planner.grant_updates))
     grants_written_in_bulk.send(sender=Grant, years=sorted(set(planner.years)))
     _check_constraints(Institution, Grant, GrantEvent)
+
+
+def _no_progress(rows: int) -> None:
+    pass
 
 
 def _check_constraints(*models) -> None:
@@ -248,7 +274,7 @@ def _check_constraints(*models) -> None:
 
 
 def _historical(
-    grant, institution_pk: InstitutionKeys, program_pk: dict, batch: ImportBatch
+    grant, institution_pk: InstitutionKeys, program_pk: dict, note: Notes
 ) -> HistoricalGrant:
     return HistoricalGrant(
         program_id=program_pk[grant.program],
@@ -258,7 +284,7 @@ def _historical(
         decree_number=grant.decree_number,
         decree_date=grant.decree_date,
         paid_on=grant.paid_on,
-        note=note(_(NOTE_HISTORICAL), batch, grant),
+        note=note(grant),
     )
 
 
@@ -317,20 +343,21 @@ def _insert_proposals(
         constants={"import_batch_id": batch.pk},
         with_ids=True,
     )
-    proposed = _(NOTE_PROPOSED)
+    note = Notes(_(NOTE_PROPOSED), batch)
     rows.insert(
         GrantEvent,
         ("grant_id", "from_status", "to_status", "actor_id", "note"),
         [
-            (pk, "", Grant.Status.PROPOSED, user_id, note(proposed, batch, g))
+            (pk, "", Grant.Status.PROPOSED, user_id, note(g))
             for pk, g in zip(grant_ids, grants, strict=True)
         ],
     )
 
 
-def write_beneficiaries(planner, *, batch: ImportBatch, user) -> None:
-    """Store a beneficiary plan that has no errors."""
+def write_beneficiaries(planner, *, batch: ImportBatch, user, progress=None) -> None:
+    """Store a beneficiary plan that has no errors (`progress` as for recipients)."""
     assert planner.report.ok, "a plan with errors is never written"
+    progress = progress or _no_progress
     rows = sink()
     new = planner.new_people
     ids = rows.insert(
@@ -340,7 +367,9 @@ def write_beneficiaries(planner, *, batch: ImportBatch, user) -> None:
         with_ids=True,
     )
     person_pk = {p.nik: pk for p, pk in zip(new, ids, strict=True)}
+    progress(len(new))
     rows.update(Beneficiary, planner.person_updates)
+    progress(len(planner.person_updates))
     _log_updates(user, Beneficiary, planner.person_updates, batch, {})
     rows.insert(
         BeneficiaryEnrollment,
@@ -351,4 +380,5 @@ def write_beneficiaries(planner, *, batch: ImportBatch, user) -> None:
         ],
         constants={"import_batch_id": batch.pk},
     )
+    progress(len(planner.new_enrollments))
     _check_constraints(Beneficiary, BeneficiaryEnrollment)

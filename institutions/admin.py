@@ -7,7 +7,14 @@ from django.db.models import Count
 from django.utils.html import format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
+from common.access_log import log_data_access
+from common.masking import mask_account, mask_nik
+from common.models import DataAccessLog
+
+from .access import can_see_full_account, can_see_full_nik
+from .forms import HiddenAccountNumberMixin
 from .models import (
     Beneficiary,
     BeneficiaryEnrollment,
@@ -140,8 +147,62 @@ class InstitutionChangeAdmin(ReadOnlyAdmin):
     ordering = ["-changed_at", "-pk"]
     list_per_page = 100
 
+    def get_list_display(self, request):
+        return _masked_values(request, super().get_list_display(request))
 
-class InstitutionAdminForm(forms.ModelForm):
+    def get_search_fields(self, request):
+        # A search by value would tell whether an account number is on record.
+        fields = super().get_search_fields(request)
+        if can_see_full_account(request.user):
+            return fields
+        return [name for name in fields if name not in MASKED_VALUES]
+
+    def get_fields(self, request, obj=None):
+        shown = MASKED_VALUES.values()
+        fields = super().get_fields(request, obj)
+        return _masked_values(request, [f for f in fields if f not in shown])
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), *MASKED_VALUES.values()]
+
+    @admin.display(description=_("nilai lama"))
+    def old_value_shown(self, obj: InstitutionChange) -> str:
+        return _change_value(obj, obj.old_value)
+
+    @admin.display(description=_("nilai baru"))
+    def new_value_shown(self, obj: InstitutionChange) -> str:
+        return _change_value(obj, obj.new_value)
+
+
+MASKED_VALUES = {"old_value": "old_value_shown", "new_value": "new_value_shown"}
+
+
+def _masked_values(request, names) -> list:
+    """The change values for a user who may not see account numbers whole."""
+    if can_see_full_account(request.user):
+        return list(names)
+    return [MASKED_VALUES.get(name, name) for name in names]
+
+
+def _change_value(change: InstitutionChange, value: str) -> str:
+    if change.field == InstitutionChange.Field.ACCOUNT_NUMBER:
+        return mask_account(value)
+    return value
+
+
+class InstitutionAdminForm(HiddenAccountNumberMixin, forms.ModelForm):
+    # Set on the class by InstitutionAdmin.get_form for a user who may not see
+    # account numbers whole.
+    hides_account_number = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.hides_account_number and "account_number" in self.fields:
+            self.hide_account_number()
+
+    def clean_account_number(self) -> str:
+        return self.account_number_or_kept(self.cleaned_data["account_number"])
+
     def validate_unique(self):
         super().validate_unique()
         # The form leaves out constraints on fields it does not show, and
@@ -190,7 +251,14 @@ class InstitutionAdmin(admin.ModelAdmin):
     list_select_related = ["village__district__regency"]
     ordering = ["name"]
     list_per_page = 50
-    readonly_fields = ["created_by", "created_at", "updated_at", "identity_history"]
+    readonly_fields = [
+        "created_by",
+        "created_at",
+        "updated_at",
+        "identity_history",
+        "account_number_masked",
+        "identity_history_masked",
+    ]
     inlines: list = []
     fieldsets = [
         (
@@ -237,30 +305,41 @@ class InstitutionAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if can_see_full_account(request.user):
+            return fieldsets
+        # Read-only pages show the mask; an editable form hides the number
+        # itself (InstitutionAdminForm).
+        swaps = {"identity_history": "identity_history_masked"}
+        if obj is not None and not self.has_change_permission(request, obj):
+            swaps["account_number"] = "account_number_masked"
+        return [
+            (name, {**options, "fields": [swaps.get(f, f) for f in options["fields"]]})
+            for name, options in fieldsets
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        if can_see_full_account(request.user):
+            return form
+        return type(form.__name__, (form,), {"hides_account_number": True})
+
     @admin.display(description=_("kecamatan"), ordering="village__district__name")
     def district(self, obj: Institution) -> str:
         return obj.village.district.name
 
+    @admin.display(description=_("nomor rekening"))
+    def account_number_masked(self, obj: Institution) -> str:
+        return mask_account(obj.account_number) or "-"
+
     @admin.display(description=_("riwayat identitas dan rekening"))
     def identity_history(self, obj: Institution) -> str:
-        changes = obj.identity_changes.select_related("changed_by") if obj.pk else []
-        return (
-            format_html_join(
-                "\n",
-                "<div>{}: {} {} &rarr; {} ({})</div>",
-                (
-                    (
-                        localtime(change.changed_at).strftime("%d/%m/%Y %H:%M"),
-                        change.get_field_display(),
-                        change.old_value or "-",
-                        change.new_value or "-",
-                        change.changed_by or "-",
-                    )
-                    for change in changes
-                ),
-            )
-            or "-"
-        )
+        return _identity_history(obj, masked=False)
+
+    @admin.display(description=_("riwayat identitas dan rekening"))
+    def identity_history_masked(self, obj: Institution) -> str:
+        return _identity_history(obj, masked=True)
 
     @admin.display(
         description=_("kabupaten/kota"), ordering="village__district__regency"
@@ -273,6 +352,31 @@ class InstitutionAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         # Identity and bank details keep their old values, as on the workspace form.
         save_institution(obj, by=request.user, source=InstitutionChange.Source.ADMIN)
+
+
+def _identity_history(obj: Institution, *, masked: bool) -> str:
+    changes = obj.identity_changes.select_related("changed_by") if obj.pk else []
+
+    def shown(change: InstitutionChange, value: str) -> str:
+        return (_change_value(change, value) if masked else value) or "-"
+
+    return (
+        format_html_join(
+            "\n",
+            "<div>{}: {} {} &rarr; {} ({})</div>",
+            (
+                (
+                    localtime(change.changed_at).strftime("%d/%m/%Y %H:%M"),
+                    change.get_field_display(),
+                    shown(change, change.old_value),
+                    shown(change, change.new_value),
+                    change.changed_by or "-",
+                )
+                for change in changes
+            ),
+        )
+        or "-"
+    )
 
 
 # Beneficiaries --------------------------------------------------------------
@@ -298,8 +402,43 @@ class BeneficiaryAdmin(admin.ModelAdmin):
     list_select_related = ["village__district__regency"]
     ordering = ["name"]
     list_per_page = 50
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "nik_masked"]
     inlines = [EnrollmentInline]
+
+    def get_list_display(self, request):
+        names = super().get_list_display(request)
+        if can_see_full_nik(request.user):
+            return names
+        return ["nik_masked" if name == "nik" else name for name in names]
+
+    def get_search_fields(self, request):
+        # A search by NIK would tell whether someone is on record.
+        fields = super().get_search_fields(request)
+        return fields if can_see_full_nik(request.user) else ["name"]
+
+    def get_fields(self, request, obj=None):
+        # Without the right to the full NIK, a recorded NIK is shown masked and
+        # cannot be edited here; a new person still needs theirs typed in.
+        fields = [
+            name for name in super().get_fields(request, obj) if name != "nik_masked"
+        ]
+        if obj is None or can_see_full_nik(request.user):
+            return fields
+        return ["nik_masked" if name == "nik" else name for name in fields]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None and can_see_full_nik(request.user):
+            log_data_access(
+                request,
+                DataAccessLog.Action.FULL_NIK_VIEW,
+                gettext_noop("Penerima manfaat %(name)s (#%(pk)s) di admin")
+                % {"name": obj.name, "pk": obj.pk},
+            )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.display(description=_("NIK"), ordering="nik")
+    def nik_masked(self, obj: Beneficiary) -> str:
+        return mask_nik(obj.nik)
 
     @admin.display(
         description=_("kabupaten/kota"), ordering="village__district__regency"
@@ -321,6 +460,12 @@ class BeneficiaryEnrollmentAdmin(admin.ModelAdmin):
     list_select_related = ["beneficiary", "institution"]
     ordering = ["-year", "beneficiary__name"]
     list_per_page = 50
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        if can_see_full_nik(request.user):
+            return fields
+        return [name for name in fields if name != "=beneficiary__nik"]
 
 
 # Training events --------------------------------------------------------------

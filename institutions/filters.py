@@ -1,3 +1,5 @@
+import re
+
 import django_filters
 from django import forms
 from django.db.models import Q
@@ -221,13 +223,50 @@ class TrainingEventFilter(django_filters.FilterSet):
         fields: list[str] = []
 
 
+# Six digits or more, possibly in groups (`7502 0145 0890 0001`): a NIK or most
+# of one, which must not travel in an address (see NikSearchForm).
+DIGIT_RUN = re.compile(r"[0-9](?:[ .\-]?[0-9]){5,}")
+MSG_NIK_IN_ADDRESS = _(
+    "Pencarian ini tidak menerima NIK atau 6 angka atau lebih. Cari NIK dengan "
+    'formulir "Cari NIK" di halaman ini: NIK dikirim tanpa masuk ke alamat halaman.'
+)
+
+
+def has_digit_run(value: str | None) -> bool:
+    return bool(value) and DIGIT_RUN.search(value) is not None
+
+
+class EnrollmentFilterForm(forms.Form):
+    """The beneficiary list's filters; a NIK in the search is refused and not
+    shown again (the 400 page must not repeat it in a link or a field)."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        searches = (
+            data.getlist("q") if hasattr(data, "getlist") else [(data or {}).get("q")]
+        )
+        self.nik_in_search = any(has_digit_run(value) for value in searches)
+        if self.nik_in_search:
+            data = data.copy()
+            data.pop("q")
+        super().__init__(data, *args, **kwargs)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.nik_in_search:
+            self.add_error("q", MSG_NIK_IN_ADDRESS)
+        return cleaned_data
+
+
 class EnrollmentFilter(django_filters.FilterSet):
-    """Beneficiaries as enrolled with an institution in a year."""
+    """Beneficiaries as enrolled with an institution in a year. NIKs are not
+    searched here but by POST (NikSearchForm)."""
 
     q = SearchFilter(
         label=_("Cari"),
         method="search",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("nama, NIK")}),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("nama penerima atau lembaga")}
+        ),
     )
     lembaga = IntegerFilter(
         field_name="institution_id",
@@ -251,12 +290,10 @@ class EnrollmentFilter(django_filters.FilterSet):
     class Meta:
         model = BeneficiaryEnrollment
         fields: list[str] = []
+        form = EnrollmentFilterForm
 
     def search(self, queryset, name, value):
-        digits = "".join(ch for ch in value if ch.isdigit())
-        condition = Q(beneficiary__name__icontains=value) | Q(
-            institution__name__icontains=value
+        return queryset.filter(
+            Q(beneficiary__name__icontains=value)
+            | Q(institution__name__icontains=value)
         )
-        if len(digits) >= 4:
-            condition |= Q(beneficiary__nik__startswith=digits)
-        return queryset.filter(condition)

@@ -1,5 +1,8 @@
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from common.masking import mask_account
 
 from .models import (
     District,
@@ -94,7 +97,44 @@ def region_fields() -> dict:
     }
 
 
-class InstitutionForm(RegionFieldsMixin, forms.ModelForm):
+class HiddenAccountNumberMixin:
+    """The account number field for a user who may not see it whole: the page
+    shows only its mask; left empty it keeps the stored number, typed it
+    replaces it (and the bank change is recorded as for anyone)."""
+
+    account_number_hidden = False
+
+    def hide_account_number(self) -> None:
+        self.account_number_hidden = True
+        self.initial["account_number"] = ""
+        self.stored_account_number = stored = self.instance.account_number
+        if stored:
+            masked = mask_account(stored)
+            field = self.fields["account_number"]
+            field.widget.attrs["placeholder"] = masked
+            field.help_text = _(
+                "Tersimpan: %(masked)s. Biarkan kosong agar tetap; isi untuk "
+                "menggantinya."
+            ) % {"masked": masked}
+
+    def account_number_or_kept(self, value: str) -> str:
+        if self.account_number_hidden and not value:
+            return self.stored_account_number
+        return value
+
+    @cached_property
+    def changed_data(self) -> list[str]:
+        # The field starts empty, not with the stored number: the stored
+        # number kept, or typed again, is no change.
+        changed = super().changed_data
+        if self.account_number_hidden and "account_number" in changed:
+            kept = getattr(self, "cleaned_data", {}).get("account_number")
+            if kept == self.stored_account_number:
+                changed = [name for name in changed if name != "account_number"]
+        return changed
+
+
+class InstitutionForm(HiddenAccountNumberMixin, RegionFieldsMixin, forms.ModelForm):
     regency = region_fields()["regency"]
     district = region_fields()["district"]
     # Wider than the 16 stored digits: staff paste the dotted legacy form.
@@ -152,7 +192,9 @@ class InstitutionForm(RegionFieldsMixin, forms.ModelForm):
 
     def clean_account_number(self) -> str:
         value = self.cleaned_data["account_number"]
-        return value.replace(" ", "").replace("-", "").replace(".", "")
+        return self.account_number_or_kept(
+            value.replace(" ", "").replace("-", "").replace(".", "")
+        )
 
     def clean(self):
         cleaned_data = super().clean()
@@ -232,3 +274,30 @@ class ParticipantForm(forms.ModelForm):
         # The event is set by the view, not the form, but the unique rule
         # (one person of an institution once per event) must still be checked.
         return super()._get_validation_exclusions() - {"event"}
+
+
+MSG_NIK_SIXTEEN_DIGITS = _("NIK harus 16 angka, misalnya 7502014508900001.")
+
+
+class NikSearchForm(forms.Form):
+    """One NIK to look up, sent by POST so that it stays out of addresses and
+    server logs."""
+
+    nik = forms.CharField(
+        label=_("NIK"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "size": 20}
+        ),
+        error_messages={
+            "required": MSG_NIK_SIXTEEN_DIGITS,
+            "max_length": MSG_NIK_SIXTEEN_DIGITS,
+        },
+    )
+
+    def clean_nik(self) -> str:
+        # Copied from a KTP scan or a spreadsheet: spaces and dots between groups.
+        nik = "".join(self.cleaned_data["nik"].split()).replace(".", "")
+        if len(nik) != 16 or not nik.isascii() or not nik.isdigit():
+            raise forms.ValidationError(MSG_NIK_SIXTEEN_DIGITS)
+        return nik

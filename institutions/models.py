@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from common.masking import mask_nik
 from common.models import TimeStampedModel, choices_check
 from common.text import normalize_name
 
@@ -238,6 +239,9 @@ class Institution(TimeStampedModel):
         verbose_name = _("lembaga")
         verbose_name_plural = _("lembaga")
         ordering = ["name"]
+        permissions = [
+            ("view_full_account", _("Dapat melihat nomor rekening lengkap")),
+        ]
         constraints = [
             choices_check("kind", InstitutionKind, "institution_kind_valid"),
             models.CheckConstraint(
@@ -463,6 +467,7 @@ class Beneficiary(TimeStampedModel):
         verbose_name = _("penerima manfaat")
         verbose_name_plural = _("penerima manfaat")
         ordering = ["name"]
+        permissions = [("view_full_nik", _("Dapat melihat NIK lengkap"))]
         constraints = [
             choices_check(
                 "category", BeneficiaryCategory, "beneficiary_category_valid"
@@ -474,7 +479,8 @@ class Beneficiary(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.nik})"
+        # Shown where no one asks who is looking (admin lists, history rows).
+        return f"{self.name} ({mask_nik(self.nik)})"
 
 
 class BeneficiaryEnrollment(models.Model):

@@ -8,11 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.generic import CreateView, DetailView, UpdateView
 from django_filters.views import FilterView
 
-from .access import StaffPermissionMixin, visible_regencies
+from common.access_log import log_data_access
+from common.models import DataAccessLog
+
+from .access import StaffPermissionMixin, can_see_full_account, visible_regencies
 from .audit import history, record_change
 from .filters import (
     SEARCH_MAX_LENGTH,
@@ -27,7 +30,14 @@ from .forms import (
     SpeakerFormSet,
     TrainingEventForm,
 )
-from .models import District, Institution, Participant, TrainingEvent, Village
+from .models import (
+    District,
+    Institution,
+    InstitutionChange,
+    Participant,
+    TrainingEvent,
+    Village,
+)
 from .services import save_institution
 
 
@@ -73,6 +83,17 @@ class InstitutionDetailView(StaffPermissionMixin, DetailView):
             .select_related("actor", "grant__program")
             .order_by("-created_at")[:50]
         )
+        shows_account = bool(institution.account_number) or any(
+            change.field == InstitutionChange.Field.ACCOUNT_NUMBER
+            for change in context["identity_changes"]
+        )
+        if shows_account and can_see_full_account(self.request.user):
+            log_data_access(
+                self.request,
+                DataAccessLog.Action.FULL_ACCOUNT_VIEW,
+                gettext_noop("Lembaga %(name)s (#%(pk)s)")
+                % {"name": institution.name, "pk": institution.pk},
+            )
         return context
 
 
@@ -84,6 +105,8 @@ class InstitutionFormMixin:
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
         form.fields["regency"].queryset = visible_regencies(self.request.user)
+        if not can_see_full_account(self.request.user):
+            form.hide_account_number()
         return form
 
 

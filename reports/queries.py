@@ -1,9 +1,13 @@
 """Report queries: typed functions over the summary tables, one query per table.
 
 Every function takes the user, so a regency-limited user only ever counts
-their own area.
+their own area. They read the summaries as they are and never write: a
+background task recounts them after each change (`reports.signals`), and each
+report says when its figures were counted and whether a recount is pending.
 """
 
+import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, Sum
@@ -24,9 +28,9 @@ from .models import (
     InstitutionAidYears,
     LpjSummary,
     StatusSummary,
+    SummaryState,
     range_mask,
 )
-from .summary import ensure_fresh
 
 KINDS = list(Institution.Kind)
 
@@ -90,6 +94,40 @@ def default_period() -> Period:
     return Period(years[0], years[-1])
 
 
+@dataclass(frozen=True)
+class Counted:
+    """When a report's figures were counted, and whether a recount is pending."""
+
+    # The oldest count among the years shown; None when none was ever counted.
+    at: datetime.datetime | None = None
+    pending: bool = False
+
+
+def counted(years: Iterable[int] | None = None) -> Counted:
+    """When these years (all years when None) were counted; pending while a
+    year is marked stale, or has programmes but was never counted."""
+    states = SummaryState.objects.all()
+    programs = Program.objects.all()
+    if years is not None:
+        years = list(years)
+        states, programs = (
+            states.filter(year__in=years),
+            programs.filter(year__in=years),
+        )
+    counted_at = {}
+    pending = False
+    for year, stale, refreshed_at in states.values_list(
+        "year", "stale", "refreshed_at"
+    ):
+        pending = pending or stale or refreshed_at is None
+        if refreshed_at is not None:
+            counted_at[year] = refreshed_at
+    if not pending:
+        with_programs = set(programs.values_list("year", flat=True).distinct())
+        pending = bool(with_programs - counted_at.keys())
+    return Counted(min(counted_at.values(), default=None), pending)
+
+
 def _distinct_over_range(user, period: Period, group: str | None = None) -> dict:
     """Distinct aided institutions over the period, by kind (and a region field)."""
     fields = ["kind"] + ([group] if group else [])
@@ -121,11 +159,11 @@ class YearlyReport:
     totals: Row
     status_rows: list[tuple]
     statuses: list
+    counted: Counted
 
 
 def yearly_report(user, period: Period, *, range_totals: bool = True) -> YearlyReport:
     """Per year and kind: institutions aided (distinct), grants, amount; and the range."""
-    ensure_fresh(period.years)
     sums = (
         _scoped(AidSummary.objects, user)
         .filter(year__in=period.years)
@@ -176,7 +214,9 @@ def yearly_report(user, period: Period, *, range_totals: bool = True) -> YearlyR
         )
         for year in period.years
     ]
-    return YearlyReport(period, rows, totals, status_rows, statuses)
+    return YearlyReport(
+        period, rows, totals, status_rows, statuses, counted(period.years)
+    )
 
 
 @dataclass
@@ -185,11 +225,11 @@ class RegionReport:
     regency: Regency | None
     rows: list[Row]
     totals: Row
+    counted: Counted
 
 
 def region_report(user, period: Period, regency: Regency | None = None) -> RegionReport:
     """Regency (or, inside one regency, district) x kind over a period."""
-    ensure_fresh(period.years)
     if regency is None:
         group, regions = "regency_id", _scoped(Regency.objects, user, "code")
     else:
@@ -230,7 +270,7 @@ def region_report(user, period: Period, regency: Regency | None = None) -> Regio
         totals.total.add(total)
         total.share = total.amount / grand_total * 100 if grand_total else 0.0
     totals.total.share = 100.0 if grand_total else 0.0
-    return RegionReport(period, regency, rows, totals)
+    return RegionReport(period, regency, rows, totals, counted(period.years))
 
 
 @dataclass
@@ -264,11 +304,11 @@ class LpjReport:
     by_regency: list[LpjRow]
     by_program: list[LpjRow]
     totals: LpjRow
+    counted: Counted
 
 
 def lpj_report(user, period: Period) -> LpjReport:
     """LPJ due, submitted, accepted, overdue and refunds outstanding."""
-    ensure_fresh(period.years)
     today = timezone.localdate()
     programs = {p.pk: p for p in Program.objects.filter(year__in=period.years)}
     rows = (
@@ -302,7 +342,11 @@ def lpj_report(user, period: Period) -> LpjReport:
         by_program[program.pk].add(row, overdue)
         totals.add(row, overdue)
     return LpjReport(
-        period, list(regencies.values()), list(by_program.values()), totals
+        period,
+        list(regencies.values()),
+        list(by_program.values()),
+        totals,
+        counted(period.years),
     )
 
 
@@ -314,11 +358,11 @@ class TrainingReport:
     by_kind: list[dict]
     aided_attending: int
     aided_total: int
+    counted: Counted
 
 
 def training_report(user, period: Period) -> TrainingReport:
     """Training events and participants by year, regency and kind."""
-    ensure_fresh(period.years)
     events = _scoped(TrainingEvent.objects, user).filter(
         start_date__year__gte=period.first, start_date__year__lte=period.last
     )
@@ -372,7 +416,13 @@ def training_report(user, period: Period) -> TrainingReport:
         ),
     )
     return TrainingReport(
-        period, by_year, by_regency, by_kind, counts["attending"], counts["total"]
+        period,
+        by_year,
+        by_regency,
+        by_kind,
+        counts["attending"],
+        counts["total"],
+        counted(period.years),
     )
 
 
@@ -381,7 +431,6 @@ def training_report(user, period: Period) -> TrainingReport:
 
 def work_queues(user) -> dict[str, int]:
     """How many grants wait in each queue, within the user's area."""
-    ensure_fresh()
     by_status = {
         row["status"]: row["grants"]
         for row in _scoped(StatusSummary.objects, user)
@@ -404,7 +453,6 @@ def work_queues(user) -> dict[str, int]:
 
 def year_figures(user, year: int) -> dict:
     """One year's ceiling, approved and disbursed totals and aided institutions."""
-    ensure_fresh([year])
     ceiling = (
         Program.objects.filter(year=year).aggregate(total=Sum("budget_ceiling"))[
             "total"

@@ -24,7 +24,7 @@ _REGION = {
 
 
 def mark_stale(years: Iterable[int]) -> None:
-    """Note that these years' figures changed; the next report recounts them."""
+    """Note that these years' figures changed; reports say so until a recount."""
     for year in set(years):
         if SummaryState.objects.filter(year=year).update(stale=True):
             continue
@@ -50,17 +50,37 @@ def stale_years(years: Iterable[int] | None = None) -> list[int]:
     return [year for year in years if year not in fresh]
 
 
-def ensure_fresh(years: Iterable[int] | None = None) -> None:
-    """Recount any stale year among these (all years when None)."""
-    for year in stale_years(years):
+def ensure_fresh(years: Iterable[int] | None = None) -> list[int]:
+    """Recount any stale year among these (all years when None); return them."""
+    years = stale_years(years)
+    for year in years:
         refresh_year(year)
+    return years
+
+
+def _locked_state(year: int) -> SummaryState:
+    # The state row is the lock: two recounts of one year run one after the other.
+    state, _created = SummaryState.objects.select_for_update().get_or_create(year=year)
+    return state
 
 
 @transaction.atomic
 def refresh_year(year: int) -> None:
     """Recount one year's summaries from the grants."""
-    # The state row is the lock: two recounts of one year run one after the other.
-    state, _created = SummaryState.objects.select_for_update().get_or_create(year=year)
+    _recount(year, _locked_state(year))
+
+
+@transaction.atomic
+def recount_if_stale(year: int) -> bool:
+    """Recount one year unless it was counted since it was last marked stale."""
+    state = _locked_state(year)
+    if not state.stale and state.refreshed_at is not None:
+        return False
+    _recount(year, state)
+    return True
+
+
+def _recount(year: int, state: SummaryState) -> None:
     grants = Grant.objects.filter(program__year=year).order_by()
     StatusSummary.objects.filter(year=year).delete()
     StatusSummary.objects.bulk_create(

@@ -41,6 +41,7 @@ def home(request):
         "figures": queries.year_figures(request.user, year),
         "year_chart": _year_chart(yearly),
         "region_chart": _region_chart(regions),
+        "counted": queries.counted(),
     }
     return render(request, "reports/home.html", context)
 
@@ -82,9 +83,9 @@ def _region_chart(report: queries.RegionReport):
 def _respond(request, fmt: str, *, template: str, context: dict, table, filename: str):
     """Answer one report in the format asked for, from the same figures."""
     if fmt == "csv":
-        return csv_response(filename, *table())
+        return csv_response(request, filename, *table())
     if fmt == "xlsx":
-        return xlsx_response(filename, context["title"], *table())
+        return xlsx_response(request, filename, context["title"], *table())
     context["printed_on"] = timezone.localdate()
     if fmt == "pdf":
         return pdf_response(

@@ -1,3 +1,4 @@
+import contextlib
 import os
 
 import pytest
@@ -35,3 +36,20 @@ def regions(db):
     from institutions.regions import load_regions
 
     load_regions("75")
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """`with committed():` runs what waits for the commit (report recounts,
+    e-mails) at the end of the block, as a real commit would; a test's own
+    transaction never commits."""
+
+    @contextlib.contextmanager
+    def commit():
+        # The report changes noted before the block wait for the test's commit,
+        # which never comes; those made inside get a callback of their own.
+        connection._report_changes = None
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield callbacks
+
+    return commit

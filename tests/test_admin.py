@@ -9,8 +9,11 @@ from django.contrib import admin
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tasks_db.backend import DatabaseBackend
 from import_export.forms import SelectableFieldsExportForm
 
+from common.models import DataAccessLog
 from grants.models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
 from grants.services import MSG_CEILING_BELOW_COMMITTED
 from imports.resources import GrantResource, InstitutionResource, ListCSV
@@ -22,6 +25,7 @@ from institutions.models import (
     StaffProfile,
 )
 from institutions.services import save_institution
+from reports.tasks import recount_year
 from tests.factories import (
     BeneficiaryFactory,
     DisbursementFactory,
@@ -111,6 +115,13 @@ def one_of_each(admin_user):
     ImportBatchFactory(created_by=admin_user)
     institution.account_number = "7770001112"
     save_institution(institution, by=admin_user, source=InstitutionChange.Source.ADMIN)
+    DataAccessLog.objects.create(
+        user=admin_user, action=DataAccessLog.Action.EXPORT, what="Ekspor lembaga"
+    )
+    # A report recount waiting in the database backend's queue.
+    DatabaseBackend("default", {}).enqueue(recount_year, [2024], {})
+    # Unconfirmed: a confirmed device would send the admin to the code step.
+    TOTPDevice.objects.create(user=admin_user, name="ponsel", confirmed=False)
     return grant
 
 

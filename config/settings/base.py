@@ -32,6 +32,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",  # login throttling: see "Logins and sessions" below
+    # Optional two-factor login (config/otp.py; see "Two-factor login" below).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "import_export",
     "csp",
@@ -40,6 +43,9 @@ INSTALLED_APPS = [
     "grants",
     "imports",
     "reports",
+    # Background tasks: see "# Background tasks" below.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -52,6 +58,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether a TOTP code was entered this session.
+    "django_otp.middleware.OTPMiddleware",
     # A database outage answers 503 (config/outage.py); right after auth.
     "config.outage.DatabaseOutageMiddleware",
     # Every page needs a login unless its view says otherwise.
@@ -59,6 +67,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Logs a user out BANSOS_SESSION_MAX_HOURS after login (after auth and messages).
     "config.session_limits.SessionLifetimeMiddleware",
+    # With TOTP on, nothing but the code page and logout until a code is entered.
+    "config.otp.OTPStepMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Turns a locked-out login into the lockout page; axes wants it last.
     "axes.middleware.AxesMiddleware",
@@ -90,6 +100,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Report summaries read from the "replica" alias when prod.py defines one
+# (DATABASE_REPLICA_URL); otherwise everything uses "default".
+DATABASE_ROUTERS = ["config.db_router.ReportsReplicaRouter"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -153,6 +166,10 @@ AXES_CLIENT_IP_CALLABLE = "config.session_limits.client_ip"
 # the axes tables stay out of the admin (unlock with the axes_reset_* commands).
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
+# Two-factor login (config/otp.py): superusers, staff administrators and Pimpinan
+# may turn on a TOTP app on "Keamanan akun"; with BANSOS_TOTP_REQUIRED they must.
+BANSOS_TOTP_REQUIRED = env.bool("BANSOS_TOTP_REQUIRED", default=False)
+OTP_TOTP_ISSUER = "Bansos Dinsos Gorontalo"
 
 # Language, time and formats: Bahasa Indonesia first, WITA, and never month-first
 # dates (Django's own `id` locale accepts 02/13/2025 as 13 February).
@@ -226,6 +243,56 @@ BANSOS_IMPORT_RETENTION_DAYS = env.int("BANSOS_IMPORT_RETENTION_DAYS", default=7
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+
+# Background tasks (django-tasks; "Background tasks" in docs/deployment.md) -----
+# Report recounts and large import confirms run after the request commits, in a
+# worker: `manage.py db_worker` for the database backend (the default: no other
+# service needed), `manage.py rqworker --job-class django_tasks_rq.Job` for RQ on
+# Redis (BANSOS_TASKS_BACKEND=rq with REDIS_URL), for installs that outgrow one
+# machine. `immediate` runs each task at once in the process that enqueues it.
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+BANSOS_TASKS_BACKEND = env.str("BANSOS_TASKS_BACKEND", default="database")
+REDIS_URL = env.str("REDIS_URL", default="")
+if BANSOS_TASKS_BACKEND not in TASK_BACKENDS or (
+    BANSOS_TASKS_BACKEND == "rq" and not REDIS_URL
+):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "BANSOS_TASKS_BACKEND must be database, immediate, or rq with REDIS_URL."
+    )
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[BANSOS_TASKS_BACKEND]}}
+if BANSOS_TASKS_BACKEND == "rq":
+    # django-rq holds the queue settings and the `rqworker` command.
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+# A previewed list with more rows than this is confirmed by a background task,
+# its page showing the progress; smaller ones are confirmed within the request.
+BANSOS_IMPORT_BACKGROUND_ROWS = env.int("BANSOS_IMPORT_BACKGROUND_ROWS", default=2000)
+
+# A large import's progress is written while its own transaction is still open,
+# so it goes to a cache every process reads: Redis when REDIS_URL is set, else
+# files under BANSOS_CACHE_DIR (also shared by the web workers' page cache).
+BANSOS_CACHE_DIR = env.path("BANSOS_CACHE_DIR", default=BASE_DIR / "var" / "cache")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "bansos",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(BANSOS_CACHE_DIR),
+        }
+    }
 
 LOGGING = {
     "version": 1,

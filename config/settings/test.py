@@ -18,3 +18,7 @@ WHITENOISE_AUTOREFRESH = True
 # The suite checks the policy as production enforces it, whatever DEBUG says.
 CONTENT_SECURITY_POLICY = BANSOS_CONTENT_SECURITY_POLICY  # noqa: F405
 CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+# Tasks run at once, in the test, when their transaction commits (see tests/conftest.py).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A cache of the test process alone: no page cached by an earlier run.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -8,11 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
 
-from institutions.access import StaffPermissionMixin
+from common.access_log import log_data_access
+from common.models import DataAccessLog
+from institutions.access import StaffPermissionMixin, can_see_full_account
 from institutions.filters import InvalidFiltersAre400
 from institutions.models import Institution
 
@@ -122,6 +124,8 @@ def _render_grant(request, grant: Grant, bound_forms: dict | None = None, status
         if a.allowed
     ]
     report = AccountabilityReport.objects.filter(grant=grant).first()
+    disbursements = list(grant.disbursements.select_related("recorded_by"))
+    _log_full_account_view(request, grant, disbursements)
     context = {
         "grant": grant,
         "forms": forms,
@@ -129,7 +133,7 @@ def _render_grant(request, grant: Grant, bound_forms: dict | None = None, status
         "blocked": [a for a in actions if not a.allowed],
         "steps": _steps(grant),
         "events": grant.events.select_related("actor").order_by("created_at", "pk"),
-        "disbursements": grant.disbursements.select_related("recorded_by"),
+        "disbursements": disbursements,
         "disbursed_total": grant.disbursed_amount(),
         "report": report,
         "can_review_lpj": report is not None
@@ -139,6 +143,26 @@ def _render_grant(request, grant: Grant, bound_forms: dict | None = None, status
         "is_own": grant.proposed_by_id == request.user.pk,
     }
     return render(request, "grants/grant_detail.html", context, status=status)
+
+
+def _log_full_account_view(request, grant: Grant, disbursements) -> None:
+    """A page showing an account number whole is logged (UU PDP 27/2022)."""
+    shown = (
+        grant.verified_account_number
+        or (grant.bank_change_pending and grant.institution.account_number)
+        or any(d.paid_to_account_number for d in disbursements)
+    )
+    if shown and can_see_full_account(request.user):
+        log_data_access(
+            request,
+            DataAccessLog.Action.FULL_ACCOUNT_VIEW,
+            gettext_noop("Bantuan %(year)s untuk %(name)s (#%(pk)s)")
+            % {
+                "year": grant.program.year,
+                "name": grant.institution.name,
+                "pk": grant.pk,
+            },
+        )
 
 
 @permission_required("grants.view_grant", raise_exception=True)

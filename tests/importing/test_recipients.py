@@ -9,7 +9,7 @@ from grants.models import Disbursement, Grant, GrantEvent, Program
 from imports import cells, programs, recipients
 from imports.models import ImportBatch
 from institutions.models import Institution, Regency, StaffProfile
-from reports.models import SummaryState
+from reports.models import AidSummary, StatusSummary, SummaryState
 from tests.factories import (
     GrantFactory,
     InstitutionFactory,
@@ -60,8 +60,9 @@ def full_csv(*rows, **kwargs) -> bytes:
     return csv_bytes(list(rows), header=FULL, **kwargs)
 
 
-def test_a_new_institution_and_its_proposal_are_created(program, operator):
-    report, batch = run(full_csv(row()), user=operator)
+def test_a_new_institution_and_its_proposal_are_created(program, operator, committed):
+    with committed():
+        report, batch = run(full_csv(row()), user=operator)
     assert report.ok, messages(report)
     assert (report.rows_new, report.rows_updated, report.rows_unchanged) == (1, 0, 0)
     institution = Institution.objects.get()
@@ -87,7 +88,9 @@ def test_a_new_institution_and_its_proposal_are_created(program, operator):
     assert f"impor #{batch.pk}" in event.note
     assert batch.status == ImportBatch.Status.IMPORTED
     assert (batch.rows_total, batch.rows_new) == (1, 1)
-    assert SummaryState.objects.get(year=THIS_YEAR).stale
+    # Recounted once the import committed.
+    assert not SummaryState.objects.get(year=THIS_YEAR).stale
+    assert StatusSummary.objects.get(year=THIS_YEAR).status == "proposed"
 
 
 def test_importing_the_same_file_again_changes_nothing(program, operator):
@@ -166,20 +169,21 @@ def test_a_proposals_amount_is_updated_but_not_once_verified(program, operator):
 
 
 def test_a_historical_row_is_recorded_as_disbursed_with_its_payment(
-    last_years_program, historian
+    last_years_program, historian, committed
 ):
-    report, batch = run(
-        full_csv(
-            row(
-                tahun=str(LAST_YEAR),
-                status="disalurkan",
-                nomor_sk="188.44/KEP/77",
-                tanggal_sk=f"01/03/{LAST_YEAR}",
-                tanggal_salur=f"17/06/{LAST_YEAR}",
-            )
-        ),
-        user=historian,
-    )
+    with committed():
+        report, batch = run(
+            full_csv(
+                row(
+                    tahun=str(LAST_YEAR),
+                    status="disalurkan",
+                    nomor_sk="188.44/KEP/77",
+                    tanggal_sk=f"01/03/{LAST_YEAR}",
+                    tanggal_salur=f"17/06/{LAST_YEAR}",
+                )
+            ),
+            user=historian,
+        )
     assert report.ok, messages(report)
     grant = Grant.objects.get()
     assert (grant.status, grant.program) == (Grant.Status.DISBURSED, last_years_program)
@@ -202,7 +206,9 @@ def test_a_historical_row_is_recorded_as_disbursed_with_its_payment(
         historian,
     )
     assert f"impor #{batch.pk}" in event.note and "daftar.csv" in event.note
-    assert SummaryState.objects.get(year=LAST_YEAR).stale
+    # Recounted once the import committed.
+    assert not SummaryState.objects.get(year=LAST_YEAR).stale
+    assert AidSummary.objects.get(year=LAST_YEAR).grants == 1
 
 
 def test_a_historical_row_without_a_decree_takes_its_programmes(

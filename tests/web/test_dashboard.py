@@ -34,8 +34,14 @@ def queues(response) -> dict[str, int]:
 
 
 @pytest.fixture
-def work(regions):
-    """Grants waiting in each queue: Boalemo (75.02) and Kab. Gorontalo (75.01)."""
+def work(regions, committed):
+    """Grants waiting in each queue: Boalemo (75.02) and Kab. Gorontalo (75.01),
+    committed (so counted, as the task worker would after a real commit)."""
+    with committed():
+        return _work()
+
+
+def _work():
     program = ProgramFactory(year=YEAR)
     waiting = {
         BOALEMO_VILLAGE: {
@@ -132,21 +138,24 @@ def lpj_counts(response) -> dict[str, int]:
     }
 
 
-def test_the_queues_follow_a_verification_done_in_the_workspace(client, work):
+def test_the_queues_follow_a_verification_done_in_the_workspace(
+    client, work, committed
+):
     verifier = UserFactory(role="Verifikator")
     approver = UserFactory(role="Pimpinan")
     client.force_login(verifier)
     assert queues(client.get("/")) == {"proposed": 8}
     grant = Grant.objects.filter(status=Status.PROPOSED).first()
 
-    client.post(
-        f"/bantuan/{grant.pk}/verify/",
-        {
-            "verify-expected_status": "proposed",
-            "verify-item_0": "on",
-            "verify-item_1": "on",
-        },
-    )
+    with committed():
+        client.post(
+            f"/bantuan/{grant.pk}/verify/",
+            {
+                "verify-expected_status": "proposed",
+                "verify-item_0": "on",
+                "verify-item_1": "on",
+            },
+        )
 
     grant.refresh_from_db()
     assert grant.status == Status.VERIFIED
@@ -155,13 +164,18 @@ def test_the_queues_follow_a_verification_done_in_the_workspace(client, work):
     assert queues(client.get("/")) == {"verified": 4}
 
 
-def test_the_lpj_counts_follow_an_lpj_recorded_in_the_workspace(client, regions):
-    program = ProgramFactory(year=YEAR - 2, lpj_due_date=datetime.date(YEAR - 1, 1, 10))
-    grant = GrantFactory(
-        program=program,
-        institution__village=Village.objects.get(code=BOALEMO_VILLAGE),
-        disbursed=True,
-    )
+def test_the_lpj_counts_follow_an_lpj_recorded_in_the_workspace(
+    client, regions, committed
+):
+    with committed():
+        program = ProgramFactory(
+            year=YEAR - 2, lpj_due_date=datetime.date(YEAR - 1, 1, 10)
+        )
+        grant = GrantFactory(
+            program=program,
+            institution__village=Village.objects.get(code=BOALEMO_VILLAGE),
+            disbursed=True,
+        )
     verifier = UserFactory(role="Verifikator")
     client.force_login(verifier)
     assert lpj_counts(client.get("/")) == {
@@ -170,14 +184,15 @@ def test_the_lpj_counts_follow_an_lpj_recorded_in_the_workspace(client, regions)
     }
 
     client.force_login(UserFactory(role="Operator"))
-    client.post(
-        f"/lpj/{grant.pk}/catat/",
-        {
-            "submitted_on": f"05/01/{YEAR}",
-            "amount_spent": "10.000.000",
-            "refund_amount": "0",
-        },
-    )
+    with committed():
+        client.post(
+            f"/lpj/{grant.pk}/catat/",
+            {
+                "submitted_on": f"05/01/{YEAR}",
+                "amount_spent": "10.000.000",
+                "refund_amount": "0",
+            },
+        )
 
     client.force_login(verifier)
     assert lpj_counts(client.get("/")) == {
@@ -205,8 +220,14 @@ def table_rows(response) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def aided_years(regions):
-    """One WKSBM aided in both years, one only this year, one LKSA last year."""
+def aided_years(regions, committed):
+    """One WKSBM aided in both years, one only this year, one LKSA last year
+    (committed, so counted)."""
+    with committed():
+        _aided_years()
+
+
+def _aided_years():
     last_year = ProgramFactory(year=YEAR - 1)
     this_year = ProgramFactory(year=YEAR)
     village = Village.objects.get(code=BOALEMO_VILLAGE)
@@ -296,18 +317,19 @@ def test_the_yearly_report_of_a_regency_limited_user_counts_their_area(
     ]  # fmt: skip
 
 
-def test_the_yearly_report_follows_a_new_grant(client, aided_years):
+def test_the_yearly_report_follows_a_new_grant(client, aided_years, committed):
     client.force_login(UserFactory(role="Pengamat"))
     client.get("/laporan/tahunan/")
-    GrantFactory(
-        program=ProgramFactory(year=YEAR - 1),
-        institution=InstitutionFactory(
-            karang_taruna=True, village=Village.objects.get(code=BOALEMO_VILLAGE)
-        ),
-        status=Status.CLOSED,
-        amount=5_000_000,
-        decree_number="SK/2",
-    )
+    with committed():
+        GrantFactory(
+            program=ProgramFactory(year=YEAR - 1),
+            institution=InstitutionFactory(
+                karang_taruna=True, village=Village.objects.get(code=BOALEMO_VILLAGE)
+            ),
+            status=Status.CLOSED,
+            amount=5_000_000,
+            decree_number="SK/2",
+        )
 
     rows = table_rows(client.get("/laporan/tahunan/"))
 

@@ -456,21 +456,37 @@ def test_another_verifier_confirms_the_new_account_and_the_payment_goes_to_it(
     )
 
 
-def test_the_institution_page_shows_the_old_and_new_account(
-    as_user, account_changed, institution
-):
-    response = as_user("pimpinan").get(f"/lembaga/{institution.pk}/")
-
+def _account_history(response) -> tuple[str, str, str, str]:
     history = page(response).split('id="identity-history"', 1)[1]
     rows = [
         re.findall(r"<td>(.*?)</td>", row)
         for row in re.findall(r"<tr>(.*?)</tr>", history.split("</table>", 1)[0])
     ]
     [(_when, field, old, new, by)] = [row for row in rows if row]
+    return field, old, new, by
+
+
+def test_the_institution_page_shows_the_old_and_new_account(
+    as_user, account_changed, institution
+):
+    # The Verifikator checks account numbers against the bank book: whole.
+    response = as_user("verifikator").get(f"/lembaga/{institution.pk}/")
+
+    field, old, new, by = _account_history(response)
     assert (field, old, new) == ("nomor rekening", "5001234567", "5009876543")
     assert by.startswith("Irfan")
     change = InstitutionChange.objects.get(institution=institution)
     assert (change.field, change.source) == ("account_number", "form")
+
+
+def test_the_institution_page_masks_the_old_and_new_account_for_a_pimpinan(
+    as_user, account_changed, institution
+):
+    response = as_user("pimpinan").get(f"/lembaga/{institution.pk}/")
+
+    field, old, new, _by = _account_history(response)
+    assert (field, old, new) == ("nomor rekening", "******4567", "******6543")
+    assert "5001234567" not in page(response) and "5009876543" not in page(response)
 
 
 # The NPHD of a hibah ------------------------------------------------------------

@@ -230,7 +230,7 @@ class Command(BaseCommand):
         )
 
     def report(self, label: str, client: Client, url: str, requests: int) -> None:
-        client.get(url)  # warm up: templates, first recount
+        client.get(url)  # warm up: templates and what Django caches per process
         timings = []
         for _ in range(requests):
             with CaptureQueriesContext(connection) as queries:
