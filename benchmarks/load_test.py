@@ -252,9 +252,9 @@ def report(
 ) -> bool:
     """Print the figures; return whether the target was met.
 
-    The target is on the pages staff read (0 errors, p95 under 300 ms); the
-    login requests, dominated by the Argon2 hash by design, are reported
-    apart, and also in the figures of all requests.
+    The target (0 errors, p95 under 300 ms) holds for all requests, logins
+    included, and for the pages alone; the login requests, dominated by the
+    Argon2 hash by design, are also reported apart.
     """
     print(
         f"\n{args.users} users (spawn rate {args.spawn_rate:g}/s), {args.run_time}, "
@@ -293,12 +293,13 @@ def report(
     print(f"  asked for once all had logged in:      {summary(phases['after_logins'])}")
     met = (
         overall.failures == 0
+        and overall.p95 < TARGET_P95_MS
         and bool(phases["all"])
         and percentile(phases["all"], 0.95) < TARGET_P95_MS
     )
     print(
-        f"Target (0 errors, page p95 under {TARGET_P95_MS} ms): "
-        f"{'met' if met else 'NOT met'}"
+        f"Target (0 errors, p95 under {TARGET_P95_MS} ms, of all requests and "
+        f"of the pages alone): {'met' if met else 'NOT met'}"
     )
     return met
 
