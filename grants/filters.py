@@ -4,10 +4,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from institutions.filters import SearchFilter, YearFilter
+from institutions.filters import (
+    ALL,
+    RegionFilter,
+    SearchFilter,
+    SelectFilter,
+    SortFilter,
+    YearFilter,
+)
 from institutions.models import District, Institution, Regency
 
-from .models import Grant, Program
+from .models import Grant, LpjState, LpjStatus, Program
 
 
 class GrantFilter(django_filters.FilterSet):
@@ -26,24 +33,26 @@ class GrantFilter(django_filters.FilterSet):
         field_name="program__year", lookup_expr="lte", widget=forms.HiddenInput
     )
     program = django_filters.ModelChoiceFilter(
-        label=_("Program"), queryset=Program.objects.order_by("-year", "name")
+        label=_("Program"),
+        queryset=Program.objects.order_by("-year", "name"),
+        empty_label=ALL,
     )
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"),
         choices=Grant.Status.choices,
         widget=forms.SelectMultiple(attrs={"size": 3}),
     )
-    jenis = django_filters.ChoiceFilter(
+    jenis = SelectFilter(
         field_name="institution__kind",
         label=_("Jenis"),
         choices=Institution.Kind.choices,
     )
-    kabupaten = django_filters.ModelChoiceFilter(
+    kabupaten = RegionFilter(
         field_name="institution__village__district__regency",
         label=_("Kabupaten/kota"),
         queryset=Regency.objects.all(),
     )
-    kecamatan = django_filters.ModelChoiceFilter(
+    kecamatan = RegionFilter(
         field_name="institution__village__district",
         label=_("Kecamatan"),
         queryset=District.objects.all(),
@@ -54,7 +63,7 @@ class GrantFilter(django_filters.FilterSet):
         method="bank_changed",
         widget=forms.CheckboxInput,
     )
-    urut = django_filters.OrderingFilter(
+    urut = SortFilter(
         label=_("Urutkan"),
         fields=(
             ("institution__name", "lembaga"),
@@ -87,25 +96,19 @@ class GrantFilter(django_filters.FilterSet):
 
 
 class LpjFilter(django_filters.FilterSet):
-    STATES = [
-        ("belum", _("Belum diserahkan")),
-        ("terlambat", _("Terlambat")),
-        ("diperiksa", _("Menunggu pemeriksaan")),
-        ("perbaikan", _("Perlu perbaikan")),
-        ("diterima", _("Diterima")),
-        ("setor", _("Wajib setor kembali")),
-    ]
+    REFUND_DUE = "setor"
+    STATES = [*LpjState.choices, (REFUND_DUE, Grant.Status.REFUND_DUE.label)]
 
     q = SearchFilter(
         label=_("Cari"), field_name="institution__name", lookup_expr="icontains"
     )
     tahun = YearFilter(field_name="program__year", label=_("Tahun"))
-    kabupaten = django_filters.ModelChoiceFilter(
+    kabupaten = RegionFilter(
         field_name="institution__village__district__regency",
         label=_("Kabupaten/kota"),
         queryset=Regency.objects.all(),
     )
-    keadaan = django_filters.ChoiceFilter(
+    keadaan = SelectFilter(
         label=_("Keadaan LPJ"), choices=STATES, method="filter_state"
     )
 
@@ -114,22 +117,27 @@ class LpjFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_state(self, queryset, name, value):
+        # The same states as LpjState.of, for the database.
         today = timezone.localdate()
-        no_report = Q(accountability_report__isnull=True, status=Grant.Status.DISBURSED)
+        no_report = Q(
+            status__in=Grant.AIDED_STATUSES, accountability_report__isnull=True
+        )
         conditions = {
-            "belum": no_report,
-            "terlambat": no_report & Q(program__lpj_due_date__lt=today),
-            "diperiksa": Q(accountability_report__status="submitted"),
-            "perbaikan": Q(accountability_report__status="needs_revision"),
-            "diterima": Q(accountability_report__status="accepted"),
-            "setor": Q(status=Grant.Status.REFUND_DUE),
+            LpjState.NOT_SUBMITTED: no_report & Q(program__lpj_due_date__gte=today),
+            LpjState.OVERDUE: no_report & Q(program__lpj_due_date__lt=today),
+            LpjState.SUBMITTED: Q(accountability_report__status=LpjStatus.SUBMITTED),
+            LpjState.NEEDS_REVISION: Q(
+                accountability_report__status=LpjStatus.NEEDS_REVISION
+            ),
+            LpjState.ACCEPTED: Q(accountability_report__status=LpjStatus.ACCEPTED),
+            self.REFUND_DUE: Q(status=Grant.Status.REFUND_DUE),
         }
         return queryset.filter(conditions[value])
 
 
 class ProgramFilter(django_filters.FilterSet):
     tahun = YearFilter(field_name="year", label=_("Tahun"))
-    jenis_belanja = django_filters.ChoiceFilter(
+    jenis_belanja = SelectFilter(
         field_name="spending_type",
         label=_("Jenis belanja"),
         choices=Program.SpendingType.choices,

@@ -1,7 +1,7 @@
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import F, Q, Sum
 from django.urls import reverse
@@ -563,9 +563,39 @@ class Disbursement(models.Model):
 
 
 class LpjStatus(models.TextChoices):
-    SUBMITTED = "submitted", _("Diterima, belum diperiksa")
+    """Where a recorded LPJ is in its review (LpjState reuses these labels)."""
+
+    SUBMITTED = "submitted", _("Diserahkan")
     NEEDS_REVISION = "needs_revision", _("Perlu perbaikan")
     ACCEPTED = "accepted", _("Diterima")
+
+
+class LpjState(models.TextChoices):
+    """Where a paid grant's LPJ stands, in the words every page, filter and
+    report uses. The values are those of the LPJ list's `keadaan` filter, which
+    links and bookmarks carry (hence `diperiksa` for "Diserahkan")."""
+
+    NOT_SUBMITTED = "belum", _("Belum diserahkan")
+    OVERDUE = "terlambat", _("Terlambat")
+    SUBMITTED = "diperiksa", LpjStatus.SUBMITTED.label
+    NEEDS_REVISION = "perbaikan", LpjStatus.NEEDS_REVISION.label
+    ACCEPTED = "diterima", LpjStatus.ACCEPTED.label
+
+    @classmethod
+    def of(cls, grant: "Grant", today: datetime.date) -> "LpjState | None":
+        """The grant's LPJ state; None while the grant is unpaid and owes none."""
+        if not grant.is_aided:
+            return None
+        try:
+            report = grant.accountability_report
+        except ObjectDoesNotExist:
+            overdue = grant.program.lpj_due_date < today
+            return cls.OVERDUE if overdue else cls.NOT_SUBMITTED
+        return {
+            LpjStatus.SUBMITTED: cls.SUBMITTED,
+            LpjStatus.NEEDS_REVISION: cls.NEEDS_REVISION,
+            LpjStatus.ACCEPTED: cls.ACCEPTED,
+        }[report.status]
 
 
 class AccountabilityReport(TimeStampedModel):
@@ -582,7 +612,7 @@ class AccountabilityReport(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED
     )
-    submitted_on = models.DateField(_("tanggal diterima"))
+    submitted_on = models.DateField(_("tanggal diserahkan"))
     amount_spent = models.BigIntegerField(_("dana terpakai (Rp)"), default=0)
     refund_amount = models.BigIntegerField(_("sisa dana disetor (Rp)"), default=0)
     refund_reference = models.CharField(

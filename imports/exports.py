@@ -7,7 +7,6 @@ their digits; for a user who may not see them whole they are masked
 (`7502********0001`, `*********6789`).
 """
 
-import csv
 import datetime
 import io
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -20,14 +19,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from common import spreadsheet
 from common.masking import mask_account, mask_nik
-from common.spreadsheet import neutralise
 from institutions.access import can_see_full_account, can_see_full_nik
 
 from .columns import ColumnSet
 from .lists import COLUMN_SETS
 
-CSV_DELIMITER = ";"  # what Excel uses in an Indonesian locale
 TEMPLATE_TEXT_ROWS = 1000
 HEADER_FONT = Font(bold=True)
 # NIKs, account and phone numbers, village codes: text cells, never numbers.
@@ -83,21 +81,14 @@ def _csv_value(value) -> str:
         return ""
     if isinstance(value, datetime.date):
         return value.strftime("%d/%m/%Y")
-    return neutralise(str(value))
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+    return str(value)
 
 
 def csv_lines(names: list[str], rows: Iterable[list]) -> Iterator[bytes]:
-    """A CSV as Excel in an Indonesian office writes one: UTF-8 with BOM, `;`."""
-    writer = csv.writer(_Echo(), delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    yield "\ufeff".encode()
-    yield writer.writerow(names).encode()
-    for row in rows:
-        yield writer.writerow([_csv_value(value) for value in row]).encode()
+    """A list as CSV in the one dialect of the app's files (common.spreadsheet)."""
+    return spreadsheet.csv_lines(
+        names, ([_csv_value(value) for value in row] for row in rows)
+    )
 
 
 def _cell(sheet, value, *, as_text: bool) -> WriteOnlyCell:

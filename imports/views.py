@@ -333,9 +333,11 @@ TEMPLATE_NAMES = {
     ImportBatch.Kind.BENEFICIARIES: "templat-penerima-manfaat",
 }
 TEMPLATE_NOTES = {
-    ImportBatch.Kind.RECIPIENTS: "Satu baris untuk satu bantuan: lembaga, tahun dan nilainya.",
-    ImportBatch.Kind.INSTITUTIONS: "Satu baris untuk satu lembaga.",
-    ImportBatch.Kind.BENEFICIARIES: (
+    ImportBatch.Kind.RECIPIENTS: gettext_noop(
+        "Satu baris untuk satu bantuan: lembaga, tahun dan nilainya."
+    ),
+    ImportBatch.Kind.INSTITUTIONS: gettext_noop("Satu baris untuk satu lembaga."),
+    ImportBatch.Kind.BENEFICIARIES: gettext_noop(
         "Satu baris untuk satu penerima manfaat; lembaga dan tahun dipilih saat impor."
     ),
 }

@@ -3,6 +3,9 @@ import re
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.forms.utils import pretty_name
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -16,7 +19,9 @@ from .models import (
 )
 from .queries import with_document_expired, with_lpj_overdue
 
-YES_NO = [("", _("Semua")), ("1", _("Ya")), ("0", _("Tidak"))]
+# The empty choice of every filter select: no narrowing.
+ALL = _("Semua")
+YES_NO = [("1", _("Ya")), ("0", _("Tidak"))]
 
 # What a filter accepts, so that garbage in the address becomes a form error
 # (and a 400) rather than a query the database or Python cannot run: a year a
@@ -89,6 +94,50 @@ class InvalidFiltersAre400:
         return super().render_to_response(context, **response_kwargs)
 
 
+class SelectFilter(django_filters.ChoiceFilter):
+    """A choice whose empty option reads "Semua", as on every filter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", ALL)
+        super().__init__(*args, **kwargs)
+
+
+class RegionFilter(django_filters.ModelChoiceFilter):
+    """A regency, district or village: "Semua", then the names in alphabetical
+    order (the codes' order means nothing to a reader)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", ALL)
+        super().__init__(*args, **kwargs)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if queryset is None else queryset.order_by("name", "code")
+
+
+def _descending(label) -> str:
+    return gettext("%(field)s (menurun)") % {"field": label}
+
+
+descending_label = lazy(_descending, str)
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """Sorting in our words: django-filter has no Indonesian catalogue, and
+    its "(descending)" would be fixed in one language when the class is made."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("empty_label", _("Urutan bawaan"))
+        super().__init__(*args, **kwargs)
+
+    def build_choices(self, fields, labels):
+        downwards = {
+            f"-{param}": descending_label(labels.get(field, pretty_name(param)))
+            for field, param in fields.items()
+        }
+        return super().build_choices(fields, {**downwards, **labels})
+
+
 class RegionFilterMixin:
     """Lists districts and villages only inside the chosen regency/district."""
 
@@ -118,10 +167,10 @@ class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
             attrs={"type": "search", "placeholder": _("nama, nomor register, NPWP")}
         ),
     )
-    jenis = django_filters.ChoiceFilter(
+    jenis = SelectFilter(
         field_name="kind", label=_("Jenis"), choices=Institution.Kind.choices
     )
-    kabupaten = django_filters.ModelChoiceFilter(
+    kabupaten = RegionFilter(
         field_name="village__district__regency",
         label=_("Kabupaten/kota"),
         queryset=Regency.objects.all(),
@@ -132,7 +181,7 @@ class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
             }
         ),
     )
-    kecamatan = django_filters.ModelChoiceFilter(
+    kecamatan = RegionFilter(
         field_name="village__district",
         label=_("Kecamatan"),
         queryset=District.objects.none(),
@@ -140,28 +189,25 @@ class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
             attrs={"data-chain-child": "id_desa", "data-chain-url": "/wilayah/desa/"}
         ),
     )
-    desa = django_filters.ModelChoiceFilter(
+    desa = RegionFilter(
         field_name="village", label=_("Desa/kelurahan"), queryset=Village.objects.none()
     )
-    aktif = django_filters.ChoiceFilter(
+    aktif = SelectFilter(
         label=_("Aktif"),
-        choices=YES_NO[1:],
+        choices=YES_NO,
         method="filter_active",
-        empty_label=_("Semua"),
     )
-    dokumen_kedaluwarsa = django_filters.ChoiceFilter(
+    dokumen_kedaluwarsa = SelectFilter(
         label=_("Dokumen kedaluwarsa"),
-        choices=YES_NO[1:],
+        choices=YES_NO,
         method="filter_document_expired",
-        empty_label=_("Semua"),
     )
-    lpj_terlambat = django_filters.ChoiceFilter(
+    lpj_terlambat = SelectFilter(
         label=_("LPJ terlambat"),
-        choices=YES_NO[1:],
+        choices=YES_NO,
         method="filter_lpj_overdue",
-        empty_label=_("Semua"),
     )
-    urut = django_filters.OrderingFilter(
+    urut = SortFilter(
         label=_("Urutkan"),
         fields=(
             ("name", "nama"),
@@ -211,10 +257,10 @@ class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
 class TrainingEventFilter(django_filters.FilterSet):
     q = SearchFilter(label=_("Cari"), field_name="title", lookup_expr="icontains")
     tahun = YearFilter(field_name="start_date__year", label=_("Tahun"))
-    kabupaten = django_filters.ModelChoiceFilter(
+    kabupaten = RegionFilter(
         field_name="regency", label=_("Kabupaten/kota"), queryset=Regency.objects.all()
     )
-    jenis = django_filters.ChoiceFilter(
+    jenis = SelectFilter(
         field_name="kind", label=_("Jenis"), choices=TrainingEvent.Kind.choices
     )
 
@@ -276,12 +322,12 @@ class EnrollmentFilter(django_filters.FilterSet):
         max_value=ID_MAX,
     )
     tahun = YearFilter(field_name="year", label=_("Tahun"))
-    kategori = django_filters.ChoiceFilter(
+    kategori = SelectFilter(
         field_name="beneficiary__category",
         label=_("Kategori"),
         choices=Beneficiary.Category.choices,
     )
-    kabupaten = django_filters.ModelChoiceFilter(
+    kabupaten = RegionFilter(
         field_name="institution__village__district__regency",
         label=_("Kabupaten/kota"),
         queryset=Regency.objects.all(),

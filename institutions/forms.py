@@ -276,6 +276,35 @@ class ParticipantForm(forms.ModelForm):
         return super()._get_validation_exclusions() - {"event"}
 
 
+class ParticipantChangeForm(forms.ModelForm):
+    """A participant's name and role; the institution stays as added."""
+
+    class Meta:
+        model = Participant
+        fields = ["person_name", "role"]
+
+    def _get_validation_exclusions(self):
+        # One person of an institution once per event, also after a rename.
+        return super()._get_validation_exclusions() - {"event", "institution"}
+
+
+class CertificateCodeForm(forms.Form):
+    """A certificate's verification code, as typed off the paper."""
+
+    kode = forms.CharField(
+        label=_("Kode verifikasi"),
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "characters", "size": 16}
+        ),
+    )
+
+    def clean_kode(self) -> str:
+        # Typed with spaces or dashes between groups, or in lower case.
+        code = self.cleaned_data["kode"]
+        return "".join(code.split()).replace("-", "").upper()
+
+
 MSG_NIK_SIXTEEN_DIGITS = _("NIK harus 16 angka, misalnya 7502014508900001.")
 
 

@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -643,6 +645,31 @@ class ParticipantRole(models.TextChoices):
     MEMBER = "anggota", _("Anggota")
 
 
+# No 0/O or 1/I/L: a code is read off paper and typed in by hand.
+VERIFICATION_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+VERIFICATION_CODE_LENGTH = 10
+
+
+def new_verification_code() -> str:
+    """A random certificate code: 31**10 (about 8 * 10**14) possibilities."""
+    return "".join(
+        secrets.choice(VERIFICATION_CODE_ALPHABET)
+        for _position in range(VERIFICATION_CODE_LENGTH)
+    )
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Participants whose institution lies in the user's regencies."""
+        scope = regency_scope(user)
+        if scope is None:
+            return self
+        return self.filter(institution__village__district__regency_id__in=scope)
+
+    def with_region(self):
+        return self.select_related("institution__village__district__regency")
+
+
 class Participant(models.Model):
     Role = ParticipantRole
 
@@ -665,6 +692,15 @@ class Participant(models.Model):
         choices=Role.choices,
         default=Role.LEADER,
     )
+    verification_code = models.CharField(
+        _("kode verifikasi sertifikat"),
+        max_length=VERIFICATION_CODE_LENGTH,
+        unique=True,
+        editable=False,
+        default=new_verification_code,
+    )
+
+    objects = ParticipantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("peserta")
@@ -680,6 +716,11 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_name} ({self.institution})"
+
+    def get_certificate_url(self) -> str:
+        return reverse(
+            "institutions:training_certificate", args=[self.event_id, self.pk]
+        )
 
 
 # Staff ------------------------------------------------------------------------

@@ -22,8 +22,40 @@ urlpatterns = [
         name="training_participants",
     ),
     path(
+        "bimtek/<int:pk>/peserta/<int:participant_pk>/ubah/",
+        views.training_participant_update,
+        name="training_participant_update",
+    ),
+    path(
+        "bimtek/<int:pk>/peserta/<int:participant_pk>/sertifikat/",
+        views.training_certificate,
+        name="training_certificate",
+    ),
+    path(
+        "bimtek/<int:pk>/daftar-hadir/",
+        views.training_attendance_sheet,
+        name="training_attendance_sheet",
+    ),
+    path(
+        "bimtek/<int:pk>/peserta.csv",
+        views.training_participants_export,
+        {"fmt": "csv"},
+        name="training_participants_csv",
+    ),
+    path(
+        "bimtek/<int:pk>/peserta.xlsx",
+        views.training_participants_export,
+        {"fmt": "xlsx"},
+        name="training_participants_xlsx",
+    ),
+    path(
         "bimtek/<int:pk>/",
         views.TrainingEventDetailView.as_view(),
         name="training_detail",
+    ),
+    path(
+        "verifikasi-sertifikat/",
+        views.certificate_verification,
+        name="certificate_verification",
     ),
 ]

@@ -1,9 +1,13 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import (
+    login_not_required,
+    login_required,
+    permission_required,
+)
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
@@ -17,6 +21,13 @@ from common.models import DataAccessLog
 
 from .access import StaffPermissionMixin, can_see_full_account, visible_regencies
 from .audit import history, record_change
+from .documents import (
+    csv_bytes,
+    participant_columns,
+    participant_rows,
+    render_pdf,
+    xlsx_bytes,
+)
 from .filters import (
     SEARCH_MAX_LENGTH,
     InstitutionFilter,
@@ -25,7 +36,9 @@ from .filters import (
     plausible_region_code,
 )
 from .forms import (
+    CertificateCodeForm,
     InstitutionForm,
+    ParticipantChangeForm,
     ParticipantForm,
     SpeakerFormSet,
     TrainingEventForm,
@@ -185,14 +198,14 @@ def _parent(request) -> str | None:
 def district_options(request):
     """`<option>`s of the districts of a regency, for the chained selects."""
     rows = District.objects.filter(regency_id=_parent(request))
-    return _options(rows, "---------")
+    return _options(rows.order_by("name", "code"), "---------")
 
 
 @login_required
 def village_options(request):
     """`<option>`s of the villages of a district, for the chained selects."""
     rows = Village.objects.filter(district_id=_parent(request))
-    return _options(rows, "---------")
+    return _options(rows.order_by("name", "code"), "---------")
 
 
 class TrainingEventListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
@@ -214,9 +227,8 @@ class TrainingEventDetailView(StaffPermissionMixin, DetailView):
     template_name = "institutions/trainingevent_detail.html"
 
     def get_queryset(self):
-        participants = Participant.objects.select_related(
-            "institution__village__district__regency"
-        )
+        # A regency-limited user sees only the participants of their regencies.
+        participants = Participant.objects.visible_to(self.request.user).with_region()
         return (
             TrainingEvent.objects.visible_to(self.request.user)
             .select_related("regency")
@@ -281,16 +293,13 @@ def training_participants(request, pk: int):
         if "remove" in request.POST:
             if not request.user.has_perm("institutions.delete_participant"):
                 raise PermissionDenied
-            removed, _count = event.participants.filter(
-                pk=request.POST.get("remove")
-            ).delete()
-            if removed:
-                record_change(
-                    request.user,
-                    event,
-                    created=False,
-                    changed_fields=[str(_("Peserta"))],
-                )
+            participant = _visible_participant(
+                request.user, event, request.POST.get("remove")
+            )
+            participant.delete()
+            record_change(
+                request.user, event, created=False, changed_fields=[str(_("Peserta"))]
+            )
             return redirect("institutions:training_participants", pk=event.pk)
         if form.is_valid():
             form.save()
@@ -325,10 +334,159 @@ def training_participants(request, pk: int):
             "form": form,
             "query": query,
             "found": found,
-            "participants": event.participants.select_related(
-                "institution__village__district__regency"
-            ),
+            "participants": event.participants.visible_to(request.user).with_region(),
             "roles": Participant.Role.choices,
         },
         status=400 if request.method == "POST" or bad_search else 200,
+    )
+
+
+def _visible_participant(user, event: TrainingEvent, pk) -> Participant:
+    """A participant of the event in the user's regencies, or 404."""
+    if not str(pk or "").isdigit():
+        raise Http404
+    return get_object_or_404(
+        event.participants.visible_to(user).with_region(), pk=int(pk)
+    )
+
+
+@permission_required("institutions.change_participant", raise_exception=True)
+def training_participant_update(request, pk: int, participant_pk: int):
+    """Correct a participant's name or role."""
+    event = get_object_or_404(_training_events(request.user), pk=pk)
+    participant = _visible_participant(request.user, event, participant_pk)
+    form = ParticipantChangeForm(request.POST or None, instance=participant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        record_change(
+            request.user, event, created=False, changed_fields=[str(_("Peserta"))]
+        )
+        messages.success(request, _("Data peserta disimpan."))
+        return redirect("institutions:training_participants", pk=event.pk)
+    return render(
+        request,
+        "institutions/trainingevent_participant_form.html",
+        {"event": event, "participant": participant, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _participants_for(request, event: TrainingEvent) -> list[Participant]:
+    return list(event.participants.visible_to(request.user).with_region())
+
+
+def _file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    disposition = "inline" if content_type == "application/pdf" else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+def _log_participants_export(request, event, fmt: str, rows: int) -> None:
+    # Names of people leave the office: logged like every other export.
+    log_data_access(
+        request,
+        DataAccessLog.Action.EXPORT,
+        gettext_noop("Peserta Bimtek %(title)s (#%(pk)s, %(format)s)")
+        % {"title": event.title, "pk": event.pk, "format": fmt},
+        filters=request.GET.urlencode(),
+        rows=rows,
+    )
+
+
+def _log_certificate(request, participant: Participant) -> None:
+    log_data_access(
+        request,
+        DataAccessLog.Action.EXPORT,
+        gettext_noop("Sertifikat %(name)s (peserta #%(pk)s, Bimtek #%(event)s)")
+        % {
+            "name": participant.person_name,
+            "pk": participant.pk,
+            "event": participant.event_id,
+        },
+        rows=1,
+    )
+
+
+@permission_required("institutions.view_trainingevent", raise_exception=True)
+def training_attendance_sheet(request, pk: int):
+    """The attendance sheet (daftar hadir) to print and sign, as a PDF."""
+    event = get_object_or_404(
+        _training_events(request.user).prefetch_related("speakers"), pk=pk
+    )
+    participants = _participants_for(request, event)
+    _log_participants_export(request, event, "PDF", len(participants))
+    pdf = render_pdf(
+        request,
+        "institutions/trainingevent_attendance.html",
+        {"event": event, "participants": participants},
+    )
+    return _file_response(pdf, "application/pdf", f"daftar-hadir-{event.pk}.pdf")
+
+
+PARTICIPANT_FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@permission_required("institutions.view_trainingevent", raise_exception=True)
+def training_participants_export(request, pk: int, fmt: str):
+    """The participants as CSV or Excel, in the attendance sheet's columns."""
+    event = get_object_or_404(_training_events(request.user), pk=pk)
+    participants = _participants_for(request, event)
+    _log_participants_export(request, event, fmt.upper(), len(participants))
+    columns, rows = participant_columns(), participant_rows(participants)
+    if fmt == "csv":
+        content = csv_bytes(columns, rows)
+    else:
+        content = xlsx_bytes(_("Peserta"), columns, rows)
+    return _file_response(
+        content, PARTICIPANT_FORMATS[fmt], f"peserta-bimtek-{event.pk}.{fmt}"
+    )
+
+
+@permission_required("institutions.view_trainingevent", raise_exception=True)
+def training_certificate(request, pk: int, participant_pk: int):
+    """A participant's certificate with the code that the public page confirms."""
+    event = get_object_or_404(_training_events(request.user), pk=pk)
+    participant = _visible_participant(request.user, event, participant_pk)
+    _log_certificate(request, participant)
+    verification_url = request.build_absolute_uri(
+        f"{reverse('institutions:certificate_verification')}"
+        f"?kode={participant.verification_code}"
+    )
+    pdf = render_pdf(
+        request,
+        "institutions/trainingevent_certificate.html",
+        {
+            "event": event,
+            "participant": participant,
+            "verification_url": verification_url,
+        },
+    )
+    return _file_response(
+        pdf, "application/pdf", f"sertifikat-{event.pk}-{participant.pk}.pdf"
+    )
+
+
+# Public, and not rate-limited: a code is 10 random characters out of 31
+# (about 8 * 10**14 possibilities), so guessing one is hopeless, and a valid
+# code shows only what the certificate itself already says.
+@login_not_required
+def certificate_verification(request):
+    """Anyone checks a certificate's code: name, event and date, nothing more."""
+    form = CertificateCodeForm(request.GET or None)
+    participant = None
+    if form.is_valid():
+        participant = (
+            Participant.objects.select_related("event")
+            .filter(verification_code=form.cleaned_data["kode"])
+            .first()
+        )
+    return render(
+        request,
+        "institutions/certificate_verification.html",
+        {"form": form, "participant": participant},
+        status=400 if form.is_bound and not form.is_valid() else 200,
     )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
-from grants.models import Grant, Program
+from grants.models import Grant, LpjState, Program
 from institutions.models import (
     District,
     Institution,
@@ -273,6 +273,16 @@ def region_report(user, period: Period, regency: Regency | None = None) -> Regio
     return RegionReport(period, regency, rows, totals, counted(period.years))
 
 
+# The LPJ report's CSV column for each LPJ state, in LpjState's order.
+LPJ_STATE_COLUMNS = {
+    LpjState.NOT_SUBMITTED: "belum_diserahkan",
+    LpjState.OVERDUE: "terlambat",
+    LpjState.SUBMITTED: "diserahkan",
+    LpjState.NEEDS_REVISION: "perlu_perbaikan",
+    LpjState.ACCEPTED: "diterima",
+}
+
+
 @dataclass
 class LpjRow:
     key: str
@@ -280,7 +290,9 @@ class LpjRow:
     aided: int = 0
     due: int = 0
     not_submitted: int = 0
+    # Handed in, whatever the review said; `in_review` awaits the review.
     submitted: int = 0
+    in_review: int = 0
     accepted: int = 0
     overdue: int = 0
     refund_due: int = 0
@@ -290,12 +302,30 @@ class LpjRow:
         self.aided += row["aided"]
         self.not_submitted += row["not_submitted"]
         self.submitted += row["submitted"]
+        self.in_review += row["in_review"]
         self.accepted += row["accepted"]
         self.refund_due += row["refund_due"]
         self.refund_due_amount += row["refund_due_amount"] or 0
         if overdue:
             self.due += row["aided"]
             self.overdue += row["not_submitted"]
+
+    @property
+    def by_state(self) -> dict[LpjState, int]:
+        """The aided grants by LPJ state; they add up to `aided`."""
+        return {
+            LpjState.NOT_SUBMITTED: self.not_submitted - self.overdue,
+            LpjState.OVERDUE: self.overdue,
+            LpjState.SUBMITTED: self.in_review,
+            LpjState.NEEDS_REVISION: self.submitted - self.in_review - self.accepted,
+            LpjState.ACCEPTED: self.accepted,
+        }
+
+    @property
+    def state_counts(self) -> list[int]:
+        """`by_state` in LpjState's order: the report's columns."""
+        counts = self.by_state
+        return [counts[state] for state in LpjState]
 
 
 @dataclass
@@ -305,6 +335,7 @@ class LpjReport:
     by_program: list[LpjRow]
     totals: LpjRow
     counted: Counted
+    states: list[LpjState] = field(default_factory=lambda: list(LpjState))
 
 
 def lpj_report(user, period: Period) -> LpjReport:
@@ -319,6 +350,7 @@ def lpj_report(user, period: Period) -> LpjReport:
             aided=Sum("aided"),
             not_submitted=Sum("not_submitted"),
             submitted=Sum("submitted"),
+            in_review=Sum("in_review"),
             accepted=Sum("accepted"),
             refund_due=Sum("refund_due"),
             refund_due_amount=Sum("refund_due_amount"),

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_page
 from django.views.decorators.vary import vary_on_cookie
 
-from grants.models import Program
+from grants.models import LpjState, Program
 from institutions.filters import error_lines, plausible_region_code
 from institutions.models import Regency, regency_scope
 
@@ -199,7 +199,7 @@ def region_table(report: queries.RegionReport):
             cell.institutions,
             cell.grants,
             cell.amount,
-            f"{cell.share:.2f}",
+            round(cell.share, 2),
         ]
         for row in report.rows
         for kind, cell in zip(queries.KINDS, row.cells, strict=True)
@@ -251,9 +251,7 @@ def lpj_table(report: queries.LpjReport):
         "nama",
         "wajib_lpj",
         "jatuh_tempo",
-        "diserahkan",
-        "diterima",
-        "terlambat",
+        *queries.LPJ_STATE_COLUMNS.values(),
         "wajib_setor",
         "nilai_wajib_setor",
     ]
@@ -263,9 +261,7 @@ def lpj_table(report: queries.LpjReport):
             row.label,
             row.aided,
             row.due,
-            row.submitted,
-            row.accepted,
-            row.overdue,
+            *row.state_counts,
             row.refund_due,
             row.refund_due_amount,
         ]
@@ -292,12 +288,14 @@ def lpj(request):
             _("LPJ per kabupaten/kota"),
             [row.label for row in report.by_regency],
             [
-                Series(_("Diterima"), [row.accepted for row in report.by_regency]),
-                Series(
-                    _("Diserahkan, belum diterima"),
-                    [row.submitted - row.accepted for row in report.by_regency],
-                ),
-                Series(_("Terlambat"), [row.overdue for row in report.by_regency]),
+                Series(state.label, [row.by_state[state] for row in report.by_regency])
+                # Four fit the legend; not yet due is not yet a concern.
+                for state in (
+                    LpjState.ACCEPTED,
+                    LpjState.SUBMITTED,
+                    LpjState.NEEDS_REVISION,
+                    LpjState.OVERDUE,
+                )
             ],
         ),
     }

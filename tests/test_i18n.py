@@ -283,3 +283,243 @@ def test_the_catalogue_holds_every_message_of_the_source(tmp_path):
     assert not missing, (
         f"{len(missing)} messages not translated; run `make messages`: {missing[:10]}"
     )
+
+
+# Text marked where it is written ------------------------------------------------
+#
+# makemessages extracts only literals inside a gettext call: a literal shown
+# through `messages.success(request, "...")`, or kept unmarked in a constant
+# that is translated later with `_(CONSTANT)`, never reaches the catalogue.
+
+APPS = ("common", "config", "grants", "imports", "institutions", "reports")
+GETTEXT = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+}
+MESSAGE_LEVELS = {"debug", "info", "success", "warning", "error"}
+WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _called(node: ast.Call) -> str | None:
+    func = node.func
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
+
+
+def _is_gettext(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and _called(node) in GETTEXT
+
+
+def _has_words(text: str) -> bool:
+    return WORD.search(text) is not None
+
+
+def unmarked_text(node: ast.AST) -> str | None:
+    """A literal with words that is shown as it is, or None: a bare string, an
+    f-string, or a string formatted with `%` or `.format()`, outside gettext."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value if _has_words(node.value) else None
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(
+            part.value for part in node.values if isinstance(part, ast.Constant)
+        )
+        return ast.unparse(node) if _has_words(text) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
+        return unmarked_text(node.left)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        return unmarked_text(node.func.value)
+    return None
+
+
+class Module:
+    """One source module: its top-level constants and what it imports."""
+
+    def __init__(self, name: str, path: Path):
+        self.name, self.where = name, path.name
+        if path.is_relative_to(ROOT):
+            self.where = str(path.relative_to(ROOT))
+        self.tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        self.constants: dict[str, ast.expr] = {}
+        self.imports: dict[str, str] = {}  # local name -> dotted name
+        self.star_imports: list[str] = []
+        for node in self.tree.body:
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        self.constants[target.id] = node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                if isinstance(node.target, ast.Name):
+                    self.constants[node.target.id] = node.value
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parent = package.split(".")[
+                        : len(package.split(".")) - node.level + 1
+                    ]
+                    base = ".".join([*parent, *([base] if base else [])])
+                for alias in node.names:
+                    if alias.name == "*":
+                        self.star_imports.append(base)
+                    else:
+                        self.imports[alias.asname or alias.name] = (
+                            f"{base}.{alias.name}"
+                        )
+            elif isinstance(node, ast.Import):
+                for alias in node.names:
+                    self.imports[alias.asname or alias.name] = alias.name
+
+
+def source_modules() -> dict[str, Module]:
+    modules = {}
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            relative = path.relative_to(ROOT).with_suffix("")
+            if "migrations" in relative.parts:
+                continue
+            parts = (
+                relative.parts[:-1] if relative.name == "__init__" else relative.parts
+            )
+            modules[".".join(parts)] = Module(".".join(parts), path)
+    return modules
+
+
+def constant_value(
+    modules: dict, module: Module, name: str, seen=()
+) -> ast.expr | None:
+    """The value a name has at the top of a module, following imports."""
+    if (module.name, name) in seen:
+        return None
+    seen = (*seen, (module.name, name))
+    if name in module.constants:
+        return module.constants[name]
+    dotted = module.imports.get(name)
+    if dotted is not None:
+        source, _dot, imported = dotted.rpartition(".")
+        if source in modules:
+            return constant_value(modules, modules[source], imported, seen)
+        return None
+    for source in module.star_imports:
+        if source in modules:
+            found = constant_value(modules, modules[source], name, seen)
+            if found is not None:
+                return found
+    return None
+
+
+def translated_constant(modules: dict, module: Module, node: ast.expr):
+    """The constant a `_(...)` argument reads (`NAME`, `mod.NAME`, `NAME[key]`,
+    `NAME.get(key)`), or None when it is not a module's constant."""
+    if isinstance(node, ast.Subscript):
+        return translated_constant(modules, module, node.value)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+        if node.func.attr == "get":
+            return translated_constant(modules, module, node.func.value)
+        return None
+    if isinstance(node, ast.Name):
+        return constant_value(modules, module, node.id)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        owner = module.imports.get(node.value.id)
+        if owner in modules:
+            return constant_value(modules, modules[owner], node.attr)
+    return None
+
+
+def unmarked_literals(value: ast.expr) -> list[str]:
+    """The texts in a constant that no gettext call marks: the whole value, or
+    the values of a dict, or the items of a list, tuple or set."""
+    if _is_gettext(value):
+        return []
+    if isinstance(value, ast.Dict):
+        return [text for item in value.values for text in unmarked_literals(item)]
+    if isinstance(value, ast.List | ast.Tuple | ast.Set):
+        return [text for item in value.elts for text in unmarked_literals(item)]
+    text = unmarked_text(value)
+    return [] if text is None else [text]
+
+
+def untranslatable_text(modules: dict[str, Module]) -> list[str]:
+    problems = []
+    for module in modules.values():
+        where = module.where
+        for node in ast.walk(module.tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "messages"
+                and func.attr in MESSAGE_LEVELS | {"add_message"}
+            ):
+                index = 2 if func.attr == "add_message" else 1
+                shown = node.args[index] if len(node.args) > index else None
+                keywords = {keyword.arg: keyword.value for keyword in node.keywords}
+                shown = keywords.get("message", shown)
+                text = None if shown is None else unmarked_text(shown)
+                if text is not None:
+                    problems.append(
+                        f"{where}:{node.lineno}: messages.{func.attr}: {text!r}"
+                    )
+            if _is_gettext(node) and _called(node) != "gettext_noop":
+                for argument in node.args[:2]:
+                    if isinstance(argument, ast.Constant):
+                        continue
+                    value = translated_constant(modules, module, argument)
+                    for text in [] if value is None else unmarked_literals(value):
+                        problems.append(
+                            f"{where}:{node.lineno}: {ast.unparse(argument)}: {text!r}"
+                        )
+    return problems
+
+
+def test_text_shown_to_users_is_marked_where_it_is_written():
+    problems = untranslatable_text(source_modules())
+    assert not problems, "mark these with gettext_noop/gettext_lazy:\n" + "\n".join(
+        problems
+    )
+
+
+def test_unmarked_text_is_found_in_messages_and_translated_constants(tmp_path):
+    source = tmp_path / "views.py"
+    source.write_text(
+        "from django.contrib import messages\n"
+        "from django.utils.translation import gettext as _, gettext_noop\n"
+        "NOTES = {'a': 'Satu baris untuk satu lembaga.', 'b': gettext_noop('Ditandai')}\n"
+        "DONE = gettext_noop('Sudah ditandai.')\n"
+        "def view(request, kind, count, error):\n"
+        "    messages.success(request, 'Perubahan disimpan.')\n"
+        "    messages.error(request, f'Gagal menyimpan {kind}')\n"
+        "    messages.info(request, '%(n)s baris dibaca' % {'n': count})\n"
+        "    messages.add_message(request, 20, message='Kegiatan {} dicatat'.format(kind))\n"
+        "    messages.warning(request, _('Sudah benar, %(n)s.') % {'n': count})\n"
+        "    messages.success(request, f'{kind}: {_(DONE)}')\n"
+        "    messages.error(request, error.message)\n"
+        "    return _(NOTES[kind]) + _(DONE)\n",
+        encoding="utf-8",
+    )
+
+    problems = untranslatable_text({"views": Module("views", source)})
+
+    assert sorted(problems) == sorted(
+        [
+            "views.py:6: messages.success: 'Perubahan disimpan.'",
+            "views.py:7: messages.error: \"f'Gagal menyimpan {kind}'\"",
+            "views.py:8: messages.info: '%(n)s baris dibaca'",
+            "views.py:9: messages.add_message: 'Kegiatan {} dicatat'",
+            "views.py:13: NOTES[kind]: 'Satu baris untuk satu lembaga.'",
+        ]
+    )

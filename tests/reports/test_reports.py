@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from grants.models import AccountabilityReport, Grant
+from grants.models import AccountabilityReport, Grant, LpjState
 from institutions.models import Regency, StaffProfile, Village
 from reports import queries
 from reports.models import (
@@ -180,6 +180,16 @@ def test_lpj_report_counts_due_submitted_accepted_overdue_and_refunds(aid, commi
     assert report.totals.refund_due == 1
     assert report.totals.refund_due_amount == 1_000_000
     assert len(report.by_regency) == 6
+    # Each aided grant in one LPJ state, in LpjState's order.
+    assert report.totals.by_state == {
+        LpjState.NOT_SUBMITTED: 0,
+        LpjState.OVERDUE: 1,
+        LpjState.SUBMITTED: 0,
+        LpjState.NEEDS_REVISION: 0,
+        LpjState.ACCEPTED: 1,
+    }
+    assert report.totals.state_counts == [0, 1, 0, 0, 1]
+    assert list(queries.LPJ_STATE_COLUMNS) == list(LpjState)
 
 
 def test_training_report_counts_events_participants_and_aided_attendees(aid):
@@ -205,10 +215,52 @@ def pengamat_client(client):
     return client
 
 
+def csv_rows(response) -> list[list[str]]:
+    """A report CSV read as Excel in an Indonesian locale reads it."""
+    text = response.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+@pytest.mark.parametrize(
+    ("report", "header"),
+    [
+        ("tahunan", b"tahun;jenis_lembaga;jumlah_lembaga;jumlah_bantuan;total_nilai"),
+        ("wilayah", b"kode_wilayah;wilayah;jenis_lembaga;jumlah_lembaga;"),
+        ("lpj", b"kelompok;nama;wajib_lpj;jatuh_tempo;belum_diserahkan;terlambat;"),
+        ("bimtek", b"kelompok;nama;kegiatan;peserta;lembaga"),
+    ],
+)
+def test_report_csvs_are_written_as_excel_in_indonesia_opens_them(
+    aid, pengamat_client, report, header
+):
+    content = pengamat_client.get(
+        f"/laporan/{report}/?dari=2022&sampai=2023&format=csv"
+    ).content
+
+    assert content.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM
+    lines = content.removeprefix(b"\xef\xbb\xbf").split(b"\r\n")
+    assert lines[0].startswith(header)  # `;` between cells
+    assert len(lines) > 2
+    # Every line ends in CRLF: the last piece is empty, none holds a bare LF.
+    assert lines[-1] == b""
+    assert not any(b"\n" in line for line in lines)
+
+
+def test_the_region_csv_writes_shares_with_a_decimal_comma(aid, pengamat_client):
+    rows = csv_rows(
+        pengamat_client.get("/laporan/wilayah/?dari=2022&sampai=2023&format=csv")
+    )
+    header, body = rows[0], rows[1:]
+    share = header.index("persentase_nilai")
+    kota_wksbm = next(row for row in body if row[0] == "75.71" and row[2] == "WKSBM")
+    # Kota Gorontalo's WKSBM had 20,000,000 of the 57,000,000 aided.
+    assert kota_wksbm[share] == "35,09"
+
+
 def test_yearly_csv_has_one_row_per_year_and_kind_plus_the_range(aid, pengamat_client):
     response = pengamat_client.get("/laporan/tahunan/?dari=2022&sampai=2023&format=csv")
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = csv_rows(response)
     assert rows[0] == [
         "tahun",
         "jenis_lembaga",
@@ -370,8 +422,8 @@ def test_the_public_page_needs_no_login_and_shows_no_personal_data(
         "750201450890",
     ]:
         assert secret not in html
-    csv_text = client.get("/transparansi/?format=csv").content.decode()
-    assert csv_text.startswith("tahun,jenis_lembaga")
+    csv_text = client.get("/transparansi/?format=csv").content.decode("utf-8-sig")
+    assert csv_text.startswith("tahun;jenis_lembaga")
     assert "Rukun Duka Rahasia" not in csv_text
 
 

@@ -20,6 +20,7 @@ from tests.factories import (
     GrantFactory,
     ImportBatchFactory,
     InstitutionFactory,
+    ParticipantFactory,
     ProgramFactory,
     TrainingEventFactory,
     UserFactory,
@@ -99,6 +100,24 @@ MATRIX = [
     ("bimtek baru", "/bimtek/baru/", only("Operator", scoped=200)),
     ("bimtek ubah", "/bimtek/{event}/ubah/", only("Operator")),
     ("bimtek peserta", "/bimtek/{event}/peserta/?cari=Majelis", only("Operator")),
+    ("bimtek daftar hadir", "/bimtek/{event}/daftar-hadir/", scoped_read()),
+    ("bimtek peserta csv", "/bimtek/{event}/peserta.csv", scoped_read()),
+    ("bimtek peserta xlsx", "/bimtek/{event}/peserta.xlsx", scoped_read()),
+    (
+        "bimtek peserta ubah",
+        "/bimtek/{event}/peserta/{participant}/ubah/",
+        only("Operator"),
+    ),
+    (
+        "bimtek sertifikat",
+        "/bimtek/{event}/peserta/{participant}/sertifikat/",
+        scoped_read(),
+    ),
+    (
+        "verifikasi sertifikat",
+        "/verifikasi-sertifikat/?kode=ZZZZZZZZZZ",
+        dict.fromkeys(WHO, 200),
+    ),
     ("laporan", "/laporan/", ALL_ROLES),
     ("laporan tahunan", "/laporan/tahunan/?dari=2022&sampai=2024", ALL_ROLES),
     ("laporan wilayah", "/laporan/wilayah/?kabupaten=75.02", scoped_read()),
@@ -357,6 +376,9 @@ def world(regions):
         "event": TrainingEventFactory(regency=Regency.objects.get(code="75.02")),
         "batch": ImportBatchFactory(created_by=proposer),
     }
+    objects["participant"] = ParticipantFactory(
+        event=objects["event"], institution=institution
+    )
     AccountabilityReport.objects.create(
         grant=objects["disbursed_grant"],
         submitted_on=datetime.date(YEAR, 1, 5),

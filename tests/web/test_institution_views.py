@@ -667,7 +667,9 @@ def test_the_district_options_are_exactly_the_regencys_districts(
     values = option_values(response)
     assert values[0] == ""
     assert values[1:] == list(
-        District.objects.filter(regency_id="75.02").values_list("code", flat=True)
+        District.objects.filter(regency_id="75.02")
+        .order_by("name")
+        .values_list("code", flat=True)
     )
     assert len(values[1:]) == 7
     assert '<option value="75.02.04">Tilamuta</option>' in text(response)
@@ -680,7 +682,9 @@ def test_the_village_options_are_exactly_the_districts_villages(
 
     values = option_values(response)
     assert values[1:] == list(
-        Village.objects.filter(district_id="75.02.01").values_list("code", flat=True)
+        Village.objects.filter(district_id="75.02.01")
+        .order_by("name")
+        .values_list("code", flat=True)
     )
     assert (
         len(values[1:]) == Village.objects.filter(code__startswith="75.02.01.").count()

@@ -387,7 +387,7 @@ def lpj_states(village):
 
 
 LPJ_STATES = [
-    ("belum", {"Belum Jatuh Tempo", "Sudah Terlambat"}),
+    ("belum", {"Belum Jatuh Tempo"}),
     ("terlambat", {"Sudah Terlambat"}),
     ("diperiksa", {"Menunggu Diperiksa"}),
     ("perbaikan", {"Harus Diperbaiki"}),

@@ -11,7 +11,8 @@ from grants.services import GrantError
 class Command(BaseCommand):
     help = (
         "Fill a development database with demo data (data demo fiktif) matching "
-        "the office's published 2022-2024 figures; running it again adds nothing."
+        "the office's published 2022-2024 figures, plus an open programme of the "
+        "current year with grants at every step; running it again adds nothing."
     )
 
     def add_arguments(self, parser):
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             f"Created: {result.regions.created} regions, {result.users} users, "
             f"{result.institutions} institutions, {result.programs} programmes, "
             f"{result.grants} grants, {result.lpjs} LPJs, "
+            f"{result.lpj_reviews} LPJ reviews, {result.refunds} refunds, "
             f"{result.training_rows} training rows ({elapsed:.1f} s)."
         )
         if not result.created_anything:
