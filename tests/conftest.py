@@ -1,8 +1,11 @@
 import contextlib
+import datetime
 import os
 
+import axes.handlers.proxy
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 # CI sets this: a test that would skip for want of a tool (PostgreSQL, Chromium)
 # fails instead, so nothing is skipped silently.
@@ -53,3 +56,23 @@ def committed(django_capture_on_commit_callbacks):
             yield callbacks
 
     return commit
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Stops time, and moves it forward, for Django, the sessions and axes alike."""
+    start = timezone.now()
+    offset = datetime.timedelta()
+
+    def fake_now():
+        return start + offset
+
+    class Clock:
+        def advance(self, **delta):
+            nonlocal offset
+            offset += datetime.timedelta(**delta)
+
+    monkeypatch.setattr(timezone, "now", fake_now)
+    # axes imported `now` by name before the patch.
+    monkeypatch.setattr(axes.handlers.proxy, "now", fake_now)
+    return Clock()

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import axes.handlers.proxy
 import pytest
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -44,26 +43,6 @@ def fail(client: Client, username: str, times: int, url: str = "/masuk/"):
 
 def is_logged_in(client: Client) -> bool:
     return "_auth_user_id" in client.session
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Stops time, and moves it forward, for Django, the sessions and axes alike."""
-    start = timezone.now()
-    offset = datetime.timedelta()
-
-    def fake_now():
-        return start + offset
-
-    class Clock:
-        def advance(self, **delta):
-            nonlocal offset
-            offset += datetime.timedelta(**delta)
-
-    monkeypatch.setattr(timezone, "now", fake_now)
-    # axes imported `now` by name before the patch.
-    monkeypatch.setattr(axes.handlers.proxy, "now", fake_now)
-    return Clock()
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
 """Optional two-factor login with a TOTP app (config/otp.py)."""
 
-import datetime
 import logging
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -44,23 +42,6 @@ def pimpinan():
 @pytest.fixture
 def device(pimpinan):
     return TOTPDevice.objects.create(user=pimpinan, name="ponsel", confirmed=True)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    start = timezone.now()
-    offset = datetime.timedelta()
-
-    def fake_now():
-        return start + offset
-
-    class Clock:
-        def advance(self, **delta):
-            nonlocal offset
-            offset += datetime.timedelta(**delta)
-
-    monkeypatch.setattr(timezone, "now", fake_now)
-    return Clock()
 
 
 # Turning it on and off -------------------------------------------------------------
