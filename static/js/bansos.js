@@ -8,6 +8,10 @@
     var url = parentSelect.getAttribute("data-chain-url");
     var child = document.getElementById(childId);
     if (!child || !url) return;
+    // The child's own empty choice ("Semua" on filters, "---------" on forms)
+    // stays as the page wrote it; the server's options bring their own.
+    var empty = child.querySelector('option[value=""]');
+    var emptyLabel = empty ? empty.textContent : "---------";
     var latest = 0;
     parentSelect.addEventListener("change", function () {
       var value = parentSelect.value;
@@ -22,12 +26,16 @@
         .then(function (html) {
           if (request !== latest) return;
           child.innerHTML = html;
+          if (child.options.length && child.options[0].value === "") {
+            child.options[0].textContent = emptyLabel;
+          }
           child.disabled = !value;
           child.dispatchEvent(new Event("change"));
         })
         .catch(function () {
           if (request !== latest) return;
-          child.innerHTML = '<option value="">---------</option>';
+          child.innerHTML = "";
+          child.appendChild(new Option(emptyLabel, ""));
           child.disabled = true;
           child.dispatchEvent(new Event("change"));
         });

@@ -78,3 +78,19 @@ def test_the_print_button_and_the_chained_selects_work_under_the_policy(
     district = page.locator(f"#{regency.get_attribute('data-chain-child')}")
     expect(district.locator("option", has_text="Paguyaman").first).to_be_attached()
     assert violations == []
+
+
+def test_a_filter_keeps_its_semua_choice_when_its_districts_are_refilled(
+    page: Page, regions
+):
+    UserFactory(username="pengamat_saring", role="Pengamat")
+    page.goto("/masuk/")
+    page.locator("#id_username").fill("pengamat_saring")
+    page.locator("#id_password").fill(PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.goto("/lembaga/")
+    regency = page.locator("form select[data-chain-child]").first
+    regency.select_option("75.02")
+    district = page.locator(f"#{regency.get_attribute('data-chain-child')}")
+    expect(district.locator("option", has_text="Paguyaman").first).to_be_attached()
+    assert district.locator("option").first.text_content() == "Semua"

@@ -185,3 +185,15 @@ def test_the_lpj_report_csv_has_a_column_per_state(grants, operator_client):
         "perlu_perbaikan": "1",
         "diterima": "1",
     }
+
+
+@pytest.mark.parametrize(("name", "word", "_value"), CASES)
+def test_the_institution_page_names_the_lpj_state_in_the_same_words(
+    grants, operator_client, name, word, _value
+):
+    grant = grants[name]
+    page = operator_client.get(f"/lembaga/{grant.institution_id}/").content.decode()
+    row = re.search(rf"{grant.program.name}</a>.*?</tr>", page, re.S).group(0)
+    assert f">{word}</span>" in row
+    for old in OLD_WORDS:
+        assert old not in row
