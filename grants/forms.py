@@ -119,32 +119,50 @@ class ProposeForm(forms.Form):
 
 
 class VerifyForm(StatusGuardForm):
+    """Each checklist document judged one by one: no result is given by default."""
+
+    # "on" stays the value of "Sesuai": it is what the former tick box sent.
+    SESUAI = "on"
+    TIDAK_SESUAI = "off"
+    RESULTS = [(SESUAI, _("Sesuai")), (TIDAK_SESUAI, _("Tidak sesuai"))]
+
     note = forms.CharField(label=_("Catatan verifikasi"), required=False)
 
     def __init__(self, *args, checklist: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         self.checklist = checklist
         for index, item in enumerate(checklist):
-            self.fields[f"item_{index}"] = forms.BooleanField(
-                label=item, required=False
+            self.fields[f"item_{index}"] = forms.ChoiceField(
+                label=item,
+                choices=self.RESULTS,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("Pilih hasil pemeriksaan dokumen ini."),
+                },
             )
             self.fields[f"item_{index}_note"] = forms.CharField(
-                label=_("Catatan"), required=False
+                label=_("Catatan %(item)s") % {"item": item}, required=False
             )
 
     def checklist_rows(self):
+        """(item, result field, note field) for each document, in checklist order."""
         return [
-            (self[f"item_{i}"], self[f"item_{i}_note"])
-            for i in range(len(self.checklist))
+            (item, self[f"item_{i}"], self[f"item_{i}_note"])
+            for i, item in enumerate(self.checklist)
         ]
 
     def clean(self):
         cleaned_data = super().clean()
-        missing = [
-            item
-            for index, item in enumerate(self.checklist)
-            if not cleaned_data.get(f"item_{index}")
-        ]
+        missing = []
+        for index, item in enumerate(self.checklist):
+            result = cleaned_data.get(f"item_{index}")
+            if result == self.TIDAK_SESUAI:
+                self.add_error(
+                    f"item_{index}",
+                    _("Dokumen tidak sesuai: usulan tidak dapat diverifikasi."),
+                )
+            if result != self.SESUAI:
+                missing.append(item)
         if missing:
             raise forms.ValidationError(
                 _(
@@ -157,7 +175,7 @@ class VerifyForm(StatusGuardForm):
     def checklist_results(self) -> dict[str, dict]:
         return {
             item: {
-                "ok": self.cleaned_data.get(f"item_{index}", False),
+                "ok": self.cleaned_data.get(f"item_{index}") == self.SESUAI,
                 "note": self.cleaned_data.get(f"item_{index}_note", ""),
             }
             for index, item in enumerate(self.checklist)
@@ -281,7 +299,16 @@ class LpjForm(forms.ModelForm):
 class LpjReviewForm(forms.Form):
     DECISIONS = [("accept", _("Terima LPJ")), ("revise", _("Minta perbaikan"))]
 
-    decision = forms.ChoiceField(label=_("Keputusan"), choices=DECISIONS)
+    # No decision is preselected: an LPJ is never accepted by an untouched form.
+    decision = forms.ChoiceField(
+        label=_("Keputusan"),
+        choices=DECISIONS,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Pilih keputusan pemeriksaan LPJ."),
+            "invalid_choice": _("Pilih keputusan pemeriksaan LPJ."),
+        },
+    )
     note = forms.CharField(label=_("Catatan"), required=False)
     # The LPJ status and version the reviewer saw, so a stale page changes nothing.
     expected_status = forms.ChoiceField(

@@ -461,28 +461,6 @@ def training_report(user, period: Period) -> TrainingReport:
 # Dashboard ------------------------------------------------------------------
 
 
-def work_queues(user) -> dict[str, int]:
-    """How many grants wait in each queue, within the user's area."""
-    by_status = {
-        row["status"]: row["grants"]
-        for row in _scoped(StatusSummary.objects, user)
-        .values("status")
-        .annotate(grants=Sum("grants"))
-        .order_by()
-    }
-    counts = {status.value: by_status.get(status.value, 0) for status in Grant.Status}
-    today = timezone.localdate()
-    lpj = _scoped(LpjSummary.objects, user).aggregate(
-        overdue=Sum(
-            "not_submitted", filter=Q(program__lpj_due_date__lt=today), default=0
-        ),
-        in_review=Sum("in_review", default=0),
-    )
-    counts["lpj_overdue"] = lpj["overdue"]
-    counts["lpj_submitted"] = lpj["in_review"]
-    return counts
-
-
 def year_figures(user, year: int) -> dict:
     """One year's ceiling, approved and disbursed totals and aided institutions."""
     ceiling = (

@@ -15,7 +15,7 @@ from grants.models import LpjState, Program
 from institutions.filters import error_lines, plausible_region_code
 from institutions.models import Regency, regency_scope
 
-from . import queries
+from . import queries, worklist
 from .charts import Series, grouped_bars, horizontal_bars
 from .exports import csv_response, pdf_response, xlsx_response
 from .forms import PeriodForm
@@ -26,7 +26,7 @@ PUBLIC_CACHE_SECONDS = 300
 
 @login_required
 def home(request):
-    """Beranda: this year's figures, the user's work queues and two charts."""
+    """Beranda: the user's tasks, then this year's figures and two charts."""
     year = timezone.localdate().year
     latest_year = (
         Program.objects.order_by("-year").values_list("year", flat=True).first()
@@ -37,7 +37,7 @@ def home(request):
     yearly = queries.yearly_report(request.user, period, range_totals=False)
     regions = queries.region_report(request.user, queries.Period(year, year))
     context = {
-        "queues": queries.work_queues(request.user),
+        "tasks": worklist.tasks_for(request.user),
         "figures": queries.year_figures(request.user, year),
         "year_chart": _year_chart(yearly),
         "region_chart": _region_chart(regions),

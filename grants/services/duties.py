@@ -6,7 +6,7 @@ person may not take on this grant because of an earlier step of theirs
 first. The services enforce them; the grant page lists the same answers.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext as _
@@ -162,6 +162,8 @@ class GrantAction:
     name: str
     label: str
     reasons: tuple[str, ...] = ()
+    # The step that moves the grant on, shown open; the others are side steps.
+    primary: bool = False
 
     @property
     def allowed(self) -> bool:
@@ -193,15 +195,34 @@ def _blockers(grant: Grant, user: AbstractBaseUser, step: str) -> list[str]:
     return reasons
 
 
+# Steps that send a grant back or aside rather than on to its next stage.
+SIDE_STEPS = frozenset({"return", "revise", "reject"})
+
+
+def _moves_on(grant: Grant, step: str) -> bool:
+    if step == "nphd":  # correcting a recorded NPHD is not the next stage
+        return not grant.nphd_number
+    return step not in SIDE_STEPS
+
+
 def grant_actions(grant: Grant, user: AbstractBaseUser) -> list[GrantAction]:
-    """The steps this user's roles allow on this grant now, each open or with why not."""
-    return [
+    """The steps this user's roles allow on this grant now, each open or with why not.
+
+    The first open step that moves the grant on (in workflow order) is the
+    primary one; there is none when every such step is blocked.
+    """
+    actions = [
         GrantAction(
             step.name, str(step.label), tuple(_blockers(grant, user, step.name))
         )
         for step in STEPS.values()
         if _applies(grant, step.name) and has_role_for(user, step.name)
     ]
+    for index, action in enumerate(actions):
+        if action.allowed and _moves_on(grant, action.name):
+            actions[index] = replace(action, primary=True)
+            break
+    return actions
 
 
 def available_actions(grant: Grant, user: AbstractBaseUser) -> list[str]:

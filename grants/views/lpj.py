@@ -15,7 +15,7 @@ from .. import services
 from ..filters import LpjFilter
 from ..forms import LpjForm, LpjReviewForm
 from ..models import AccountabilityReport, Grant
-from .workflow import scoped_grant
+from .workflow import render_grant, scoped_grant
 
 
 class LpjListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
@@ -83,5 +83,7 @@ def lpj_review(request, pk: int):
         else:
             messages.success(request, _("Pemeriksaan LPJ dicatat."))
     else:
+        # The page comes back with the form and its errors; nothing is recorded.
         messages.error(request, _("Pilih keputusan pemeriksaan LPJ."))
+        return render_grant(request, grant, {"review_lpj": form}, status=400)
     return redirect("grants:grant_detail", pk=grant.pk)

@@ -25,6 +25,7 @@ from ..forms import (
     BulkActionForm,
     ConfirmBankForm,
     DisburseForm,
+    LpjReviewForm,
     NphdForm,
     ProposeForm,
     ReasonForm,
@@ -115,31 +116,49 @@ def _steps(grant: Grant) -> list[tuple[str, object, object]]:
     ]
 
 
-def _render_grant(request, grant: Grant, bound_forms: dict | None = None, status=200):
+def render_grant(request, grant: Grant, bound_forms: dict | None = None, status=200):
+    """The grant page; `bound_forms` brings back a refused form with its errors.
+
+    The actions, their labels and who may take them come from the service; the
+    page opens the primary one and keeps the others behind a disclosure.
+    """
     actions = services.grant_actions(grant, request.user)
     bound_forms = bound_forms or {}
     forms = [
-        (a.name, a.label, bound_forms.get(a.name) or _action_form(a.name, grant))
+        (a, bound_forms.get(a.name) or _action_form(a.name, grant))
         for a in actions
         if a.allowed
     ]
     report = AccountabilityReport.objects.filter(grant=grant).first()
+    can_review_lpj = (
+        report is not None
+        and report.status == AccountabilityReport.Status.SUBMITTED
+        and services.has_role_for(request.user, "review_lpj")
+        and report.recorded_by_id != request.user.pk
+    )
     disbursements = list(grant.disbursements.select_related("recorded_by"))
     _log_full_account_view(request, grant, disbursements)
     context = {
         "grant": grant,
         "forms": forms,
-        "pay_to": any(name == "disburse" for name, _label, _form in forms),
         "blocked": [a for a in actions if not a.allowed],
         "steps": _steps(grant),
         "events": grant.events.select_related("actor").order_by("created_at", "pk"),
         "disbursements": disbursements,
         "disbursed_total": grant.disbursed_amount(),
         "report": report,
-        "can_review_lpj": report is not None
-        and report.status == AccountabilityReport.Status.SUBMITTED
-        and services.has_role_for(request.user, "review_lpj")
-        and report.recorded_by_id != request.user.pk,
+        "can_review_lpj": can_review_lpj,
+        "lpj_review_form": (
+            bound_forms.get("review_lpj")
+            or LpjReviewForm(
+                initial={
+                    "expected_status": report.status,
+                    "expected_version": report.version,
+                }
+            )
+        )
+        if can_review_lpj
+        else None,
         "is_own": grant.proposed_by_id == request.user.pk,
     }
     return render(request, "grants/grant_detail.html", context, status=status)
@@ -167,7 +186,7 @@ def _log_full_account_view(request, grant: Grant, disbursements) -> None:
 
 @permission_required("grants.view_grant", raise_exception=True)
 def grant_detail(request, pk: int):
-    return _render_grant(request, scoped_grant(request, pk))
+    return render_grant(request, scoped_grant(request, pk))
 
 
 def _perform(action: str, grant: Grant, form, user):
@@ -281,7 +300,7 @@ def grant_action(request, pk: int, action: str):
     form = _action_form(action, grant, request.POST)
     if not form.is_valid():
         messages.error(request, _("Periksa kembali isian yang ditandai."))
-        return _render_grant(request, grant, {action: form}, status=400)
+        return render_grant(request, grant, {action: form}, status=400)
     try:
         _perform(action, grant, form, request.user)
     except services.NotAllowed as error:
@@ -292,7 +311,7 @@ def grant_action(request, pk: int, action: str):
     except services.GrantError as error:
         messages.error(request, error.message)
         grant.refresh_from_db()
-        return _render_grant(request, grant, {action: form}, status=409)
+        return render_grant(request, grant, {action: form}, status=409)
     messages.success(request, ACTION_DONE[action])
     return redirect("grants:grant_detail", pk=grant.pk)
 

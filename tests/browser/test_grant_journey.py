@@ -136,9 +136,16 @@ def test_grant_goes_from_new_institution_to_disbursement_through_four_roles(
     # 2. Verifikator: every document on the checklist is in order.
     log_in(page, "verifikator", grant_path)
     verify = page.locator("#form-verify")
-    expect(verify.get_by_role("checkbox")).to_have_count(2)
-    verify.get_by_label("Proposal").check()
-    verify.get_by_label("KTP ketua").check()
+    expect(verify).to_be_visible()
+    # Returning and rejecting stay behind their closed disclosures.
+    expect(page.locator("#form-reject")).to_be_hidden()
+    expect(page.locator("#more-reject > summary")).to_have_text("Tolak usulan")
+    expect(verify.get_by_role("radio")).to_have_count(4)
+    expect(verify.get_by_role("radio", checked=True)).to_have_count(0)
+    for item in ("Proposal", "KTP ketua"):
+        row = verify.get_by_role("group", name=item, exact=True)
+        row.get_by_label("Sesuai", exact=True).check()
+    verify.get_by_label("Catatan Proposal").fill("Lengkap dan bertanda tangan.")
     verify.get_by_role("button", name="Verifikasi").click()
     expect(page.locator("#grant-status")).to_have_text("Terverifikasi")
     log_out(page)
@@ -197,6 +204,7 @@ def test_grant_goes_from_new_institution_to_disbursement_through_four_roles(
         "Proposal": True,
         "KTP ketua": True,
     }
+    assert grant.checklist_results["Proposal"]["note"] == "Lengkap dan bertanda tangan."
     disbursement = Disbursement.objects.get(grant=grant)
     assert disbursement.paid_on == TODAY
     assert disbursement.amount == 15_000_000

@@ -1,5 +1,6 @@
-"""Beranda's work queues and the yearly report's distinct counts. Who may open
-which page is in test_access.py."""
+"""Beranda's tasks ("Tugas saya") and the yearly report's distinct counts. Every
+queue of every role is in test_worklist.py; who may open which page is in
+test_access.py."""
 
 import datetime
 import re
@@ -23,14 +24,28 @@ BOALEMO_VILLAGE = "75.02.01.2004"
 GORONTALO_VILLAGE = "75.01.01.1001"
 
 
-def queues(response) -> dict[str, int]:
-    """The work-queue counts Beranda shows, by queue."""
+TO_VERIFY = "Usulan menunggu verifikasi"
+TO_APPROVE = "Bantuan menunggu persetujuan"
+TO_PAY = "Bantuan disetujui, siap disalurkan"
+REVISION = "Usulan dikembalikan untuk diperbaiki"
+LPJ_OVERDUE = "LPJ terlambat, belum dicatat"
+LPJ_TO_CHECK = "LPJ menunggu pemeriksaan"
+
+
+def all_tasks(response) -> dict[str, int]:
+    """Every task Beranda shows, by label, with its count."""
     return {
-        name: int(count)
-        for name, count in re.findall(
-            r'data-queue="([a-z_]+)">(\d+)</strong>', response.content.decode()
+        label: int(count)
+        for count, label in re.findall(
+            r'<div class="card task" data-count="(\d+)">\s*<h3>(.*?)</h3>',
+            response.content.decode(),
         )
     }
+
+
+def queues(response) -> dict[str, int]:
+    """The tasks Beranda shows with something to do."""
+    return {label: count for label, count in all_tasks(response).items() if count}
 
 
 @pytest.fixture
@@ -67,6 +82,10 @@ def _work():
                     institution__village=village,
                     status=status,
                     decree_number="SK/1",
+                    account_verified=status in (Status.VERIFIED, Status.APPROVED),
+                    # Hibah is paid once its NPHD is on record.
+                    nphd_number="NPHD/1",
+                    nphd_date=datetime.date(YEAR, 1, 2),
                 )
     return program
 
@@ -74,10 +93,10 @@ def _work():
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("Verifikator", {"proposed": 8}),
-        ("Pimpinan", {"verified": 3}),
-        ("Bendahara", {"approved": 6}),
-        ("Operator", {"needs_revision": 4}),
+        ("Verifikator", {TO_VERIFY: 8}),
+        ("Pimpinan", {TO_APPROVE: 3}),
+        ("Bendahara", {TO_PAY: 6}),
+        ("Operator", {REVISION: 4}),
         ("Pengamat", {}),
     ],
 )
@@ -97,16 +116,16 @@ def test_a_user_with_two_roles_sees_both_queues(client, work):
     user.groups.add(*UserFactory(role="Pimpinan").groups.all())
     client.force_login(user)
 
-    assert queues(client.get("/")) == {"proposed": 8, "verified": 3}
+    assert queues(client.get("/")) == {TO_VERIFY: 8, TO_APPROVE: 3}
 
 
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("Verifikator", {"proposed": 5}),
-        ("Pimpinan", {"verified": 1}),
-        ("Bendahara", {"approved": 2}),
-        ("Operator", {"needs_revision": 3}),
+        ("Verifikator", {TO_VERIFY: 5}),
+        ("Pimpinan", {TO_APPROVE: 1}),
+        ("Bendahara", {TO_PAY: 2}),
+        ("Operator", {REVISION: 3}),
     ],
 )
 def test_a_regency_limited_user_counts_only_their_area(client, work, role, expected):
@@ -123,19 +142,9 @@ def test_the_queue_links_open_the_matching_list(client, work):
     client.force_login(UserFactory(role="Verifikator"))
     page = client.get("/").content.decode()
 
-    assert '<a href="/bantuan/?status=proposed">Menunggu verifikasi' in page
+    assert '<a href="/bantuan/?status=proposed">Buka' in page
     listed = client.get("/bantuan/?status=proposed").content.decode()
     assert "8 data" in listed
-
-
-def lpj_counts(response) -> dict[str, int]:
-    html = response.content.decode()
-    return {
-        label: int(count)
-        for label, count in re.findall(
-            r">(LPJ terlambat|LPJ menunggu pemeriksaan) <strong>(\d+)</strong>", html
-        )
-    }
 
 
 def test_the_queues_follow_a_verification_done_in_the_workspace(
@@ -144,7 +153,7 @@ def test_the_queues_follow_a_verification_done_in_the_workspace(
     verifier = UserFactory(role="Verifikator")
     approver = UserFactory(role="Pimpinan")
     client.force_login(verifier)
-    assert queues(client.get("/")) == {"proposed": 8}
+    assert queues(client.get("/")) == {TO_VERIFY: 8}
     grant = Grant.objects.filter(status=Status.PROPOSED).first()
 
     with committed():
@@ -159,9 +168,9 @@ def test_the_queues_follow_a_verification_done_in_the_workspace(
 
     grant.refresh_from_db()
     assert grant.status == Status.VERIFIED
-    assert queues(client.get("/")) == {"proposed": 7}
+    assert queues(client.get("/")) == {TO_VERIFY: 7}
     client.force_login(approver)
-    assert queues(client.get("/")) == {"verified": 4}
+    assert queues(client.get("/")) == {TO_APPROVE: 4}
 
 
 def test_the_lpj_counts_follow_an_lpj_recorded_in_the_workspace(
@@ -177,13 +186,12 @@ def test_the_lpj_counts_follow_an_lpj_recorded_in_the_workspace(
             disbursed=True,
         )
     verifier = UserFactory(role="Verifikator")
+    operator = UserFactory(role="Operator")
     client.force_login(verifier)
-    assert lpj_counts(client.get("/")) == {
-        "LPJ terlambat": 1,
-        "LPJ menunggu pemeriksaan": 0,
-    }
+    assert all_tasks(client.get("/"))[LPJ_TO_CHECK] == 0
+    client.force_login(operator)
+    assert all_tasks(client.get("/"))[LPJ_OVERDUE] == 1
 
-    client.force_login(UserFactory(role="Operator"))
     with committed():
         client.post(
             f"/lpj/{grant.pk}/catat/",
@@ -194,11 +202,9 @@ def test_the_lpj_counts_follow_an_lpj_recorded_in_the_workspace(
             },
         )
 
+    assert all_tasks(client.get("/"))[LPJ_OVERDUE] == 0
     client.force_login(verifier)
-    assert lpj_counts(client.get("/")) == {
-        "LPJ terlambat": 0,
-        "LPJ menunggu pemeriksaan": 1,
-    }
+    assert all_tasks(client.get("/"))[LPJ_TO_CHECK] == 1
 
 
 # The yearly report ----------------------------------------------------------------

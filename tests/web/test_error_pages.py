@@ -147,7 +147,7 @@ def _broken_home(monkeypatch):
     def boom(user):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr("reports.queries.work_queues", boom)
+    monkeypatch.setattr("reports.worklist.tasks_for", boom)
 
 
 @pytest.mark.django_db

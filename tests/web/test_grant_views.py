@@ -509,7 +509,7 @@ def test_a_grant_event_without_an_actor_is_shown_as_the_systems(
 # Refused actions change nothing -----------------------------------------------
 
 
-def test_verifying_with_a_document_unticked_names_it_and_changes_nothing(
+def test_verifying_with_a_document_unjudged_names_it_and_changes_nothing(
     as_user, grant
 ):
     before = state(grant)
@@ -524,8 +524,14 @@ def test_verifying_with_a_document_unticked_names_it_and_changes_nothing(
         in page(response)
     )
     assert state(grant) == before
-    # The form comes back with what was ticked.
-    assert 'name="verify-item_0" id="id_verify-item_0" checked' in page(response)
+    # The form comes back with what was chosen, and the error at the item.
+    assert re.search(
+        r'<input type="radio" name="verify-item_0" value="on"[^>]*checked',
+        page(response),
+    )
+    assert 'id="id_verify-item_1_error">Pilih hasil pemeriksaan dokumen ini.' in (
+        page(response)
+    )
 
 
 def test_approving_over_the_ceiling_shows_the_room_left_and_changes_nothing(

@@ -186,7 +186,7 @@ def test_accepting_an_lpj_without_refund_closes_the_grant(
     client = as_user("verifikator")
     detail = page(client.get(f"/bantuan/{disbursed.pk}/"))
     assert f'action="/lpj/{disbursed.pk}/periksa/"' in detail
-    assert '<input type="hidden" name="expected_status" value="submitted">' in detail
+    assert '<input type="hidden" name="expected_status" value="submitted"' in detail
 
     response = client.post(f"/lpj/{disbursed.pk}/periksa/", ACCEPT)
 
@@ -325,19 +325,25 @@ def test_an_lpj_sent_back_is_not_reviewed_again_before_its_correction(
     assert not disbursed.events.exists()
 
 
-def test_a_review_without_a_decision_changes_nothing(as_user, disbursed, submitted):
+@pytest.mark.parametrize("decision", ["terima", None])
+def test_a_review_without_a_decision_changes_nothing(
+    as_user, disbursed, submitted, decision
+):
     report = submitted("0")
     client = as_user("verifikator")
+    data = {**ACCEPT, "decision": decision}
+    if decision is None:
+        del data["decision"]
 
-    response = client.post(
-        f"/lpj/{disbursed.pk}/periksa/", {**ACCEPT, "decision": "terima"}
-    )
+    response = client.post(f"/lpj/{disbursed.pk}/periksa/", data)
 
-    assert "Pilih keputusan pemeriksaan LPJ." in messages_shown(
-        client.get(response.url)
-    )
+    assert response.status_code == 400
+    assert 'id="id_decision_error">Pilih keputusan pemeriksaan LPJ.' in page(response)
     report.refresh_from_db()
+    disbursed.refresh_from_db()
     assert report.status == LpjStatus.SUBMITTED
+    assert disbursed.status == Status.DISBURSED
+    assert not disbursed.events.exists()
 
 
 # The LPJ list ---------------------------------------------------------------------

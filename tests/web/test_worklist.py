@@ -1,0 +1,303 @@
+"""Beranda's "Tugas saya": exact live counts per role, scoped to the user's
+regencies, each link opening the list of those grants; and the menu per role."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from grants import roles
+from grants.models import AccountabilityReport, Grant
+from institutions.models import Institution, Regency, StaffProfile, Village
+from reports.worklist import tasks_for
+from tests.factories import GrantFactory, ProgramFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = Grant.Status
+BOALEMO_VILLAGE = "75.02.01.2004"
+GORONTALO_VILLAGE = "75.01.01.1001"
+
+REVISION = "Usulan dikembalikan untuk diperbaiki"
+LPJ_OVERDUE = "LPJ terlambat, belum dicatat"
+LPJ_DUE_SOON = "LPJ jatuh tempo dalam 30 hari, belum dicatat"
+LPJ_RETURNED = "LPJ dikembalikan untuk diperbaiki"
+TO_VERIFY = "Usulan menunggu verifikasi"
+LPJ_TO_CHECK = "LPJ menunggu pemeriksaan"
+BANK_CHANGED = "Rekening berubah, menunggu konfirmasi"
+TO_APPROVE = "Bantuan menunggu persetujuan"
+NEAR_CEILING = "Program mendekati pagu (90% atau lebih)"
+TO_PAY = "Bantuan disetujui, siap disalurkan"
+REFUND_DUE = "Menunggu setor kembali"
+
+
+def _grant(name: str, village: str, **kwargs) -> Grant:
+    return GrantFactory(
+        institution__name=name,
+        institution__village=Village.objects.get(code=village),
+        **kwargs,
+    )
+
+
+def _lpj_program(due: datetime.date):
+    return ProgramFactory(year=due.year - 1, lpj_due_date=due)
+
+
+@pytest.fixture
+def work(regions):
+    """Grants in every queue, named for it: Boalemo (75.02) and, for two
+    queues, Kab. Gorontalo (75.01)."""
+    today = timezone.localdate()
+    b, g = BOALEMO_VILLAGE, GORONTALO_VILLAGE
+    _grant("Revisi Boalemo", b, status=Status.NEEDS_REVISION)
+    _grant("Revisi Gorontalo", g, status=Status.NEEDS_REVISION)
+    _grant("Usul Boalemo A", b)
+    _grant("Usul Boalemo B", b)
+    _grant("Usul Gorontalo", g)
+    _grant("Verif Boalemo", b, verified=True)
+    changed = _grant("Rekening Boalemo", b, verified=True)
+    Institution.objects.filter(pk=changed.institution_id).update(
+        account_number="7770001112"
+    )
+    _grant(
+        "Bayar Boalemo",
+        b,
+        approved=True,
+        amount=18_000_000,
+        program=ProgramFactory(budget_ceiling=20_000_000),
+    )
+    # A hibah without its NPHD cannot be paid yet.
+    _grant("Tanpa NPHD Boalemo", b, approved=True, nphd_number="", nphd_date=None)
+    _grant(
+        "Terlambat Boalemo",
+        b,
+        disbursed=True,
+        program=_lpj_program(today - datetime.timedelta(days=1)),
+    )
+    _grant(
+        "Segera Boalemo",
+        b,
+        disbursed=True,
+        program=_lpj_program(today + datetime.timedelta(days=10)),
+    )
+    _grant(
+        "Masih Lama Boalemo",
+        b,
+        disbursed=True,
+        program=_lpj_program(today + datetime.timedelta(days=200)),
+    )
+    for name, status in [
+        ("LPJ Masuk Boalemo", AccountabilityReport.Status.SUBMITTED),
+        ("LPJ Kembali Boalemo", AccountabilityReport.Status.NEEDS_REVISION),
+    ]:
+        AccountabilityReport.objects.create(
+            grant=_grant(name, b, disbursed=True), submitted_on=today, status=status
+        )
+    AccountabilityReport.objects.create(
+        grant=_grant("Setor Boalemo", b, disbursed=True, status=Status.REFUND_DUE),
+        submitted_on=today,
+        status=AccountabilityReport.Status.ACCEPTED,
+        amount_spent=8_000_000,
+        refund_amount=2_000_000,
+    )
+    _grant("Ditolak Boalemo", b, rejected=True)
+    # Just under 90% of its ceiling: not near it yet.
+    AccountabilityReport.objects.create(
+        grant=_grant(
+            "Hampir Boalemo",
+            b,
+            disbursed=True,
+            status=Status.CLOSED,
+            amount=17_999_999,
+            program=ProgramFactory(budget_ceiling=20_000_000),
+        ),
+        submitted_on=today,
+        status=AccountabilityReport.Status.ACCEPTED,
+        amount_spent=17_999_999,
+    )
+
+
+PROVINCE = {
+    roles.OPERATOR: {REVISION: 2, LPJ_OVERDUE: 1, LPJ_DUE_SOON: 1, LPJ_RETURNED: 1},
+    roles.VERIFIKATOR: {TO_VERIFY: 3, LPJ_TO_CHECK: 1, BANK_CHANGED: 1},
+    roles.PIMPINAN: {TO_APPROVE: 2, NEAR_CEILING: 1},
+    roles.BENDAHARA: {TO_PAY: 1, REFUND_DUE: 1},
+}
+GORONTALO_ONLY = {
+    roles.OPERATOR: {REVISION: 1, LPJ_OVERDUE: 0, LPJ_DUE_SOON: 0, LPJ_RETURNED: 0},
+    roles.VERIFIKATOR: {TO_VERIFY: 1, LPJ_TO_CHECK: 0, BANK_CHANGED: 0},
+    # Ceilings are the province's, whoever looks at them.
+    roles.PIMPINAN: {TO_APPROVE: 0, NEAR_CEILING: 1},
+    roles.BENDAHARA: {TO_PAY: 0, REFUND_DUE: 0},
+}
+# Where each task's link leads: exactly these grants.
+LISTED = {
+    REVISION: {"Revisi Boalemo", "Revisi Gorontalo"},
+    LPJ_OVERDUE: {"Terlambat Boalemo"},
+    LPJ_RETURNED: {"LPJ Kembali Boalemo"},
+    TO_VERIFY: {"Usul Boalemo A", "Usul Boalemo B", "Usul Gorontalo"},
+    LPJ_TO_CHECK: {"LPJ Masuk Boalemo"},
+    BANK_CHANGED: {"Rekening Boalemo"},
+    TO_APPROVE: {"Verif Boalemo", "Rekening Boalemo"},
+    REFUND_DUE: {"Setor Boalemo"},
+}
+
+
+def counts(tasks) -> dict[str, int]:
+    return {task.label: task.count for task in tasks}
+
+
+def shown_tasks(response) -> dict[str, int]:
+    """The tasks Beranda shows: label -> count."""
+    return {
+        label: int(count)
+        for count, label in re.findall(
+            r'<div class="card task" data-count="(\d+)">\s*<h3>(.*?)</h3>',
+            response.content.decode(),
+        )
+    }
+
+
+@pytest.mark.parametrize("role", list(PROVINCE))
+def test_each_role_counts_exactly_its_own_queues(work, role):
+    tasks = tasks_for(UserFactory(role=role))
+
+    assert counts(tasks) == PROVINCE[role]
+    assert {task.role for task in tasks} == {role}
+
+
+@pytest.mark.parametrize("role", list(GORONTALO_ONLY))
+def test_a_regency_limited_user_counts_only_their_area(work, role):
+    user = UserFactory(role=role)
+    StaffProfile.objects.create(user=user).regencies.add(
+        Regency.objects.get(code="75.01")
+    )
+
+    assert counts(tasks_for(user)) == GORONTALO_ONLY[role]
+
+
+def test_a_user_with_two_roles_sees_the_tasks_of_both(work):
+    user = UserFactory(role=roles.VERIFIKATOR)
+    user.groups.add(*UserFactory(role=roles.PIMPINAN).groups.all())
+
+    assert counts(tasks_for(user)) == {
+        **PROVINCE[roles.VERIFIKATOR],
+        **PROVINCE[roles.PIMPINAN],
+    }
+
+
+def test_a_superuser_sees_every_task_and_a_pengamat_none(work):
+    superuser = UserFactory(is_superuser=True)
+    everything = {label: n for queue in PROVINCE.values() for label, n in queue.items()}
+
+    assert counts(tasks_for(superuser)) == everything
+    assert tasks_for(UserFactory(role=roles.PENGAMAT)) == []
+
+
+def test_the_counts_take_a_constant_number_of_queries(work, django_assert_num_queries):
+    # The regency scope, one aggregate over the grants, one over the programmes;
+    # a superuser's permissions need no query.
+    first, second = UserFactory(is_superuser=True), UserFactory(is_superuser=True)
+    with django_assert_num_queries(3):
+        tasks_for(first)
+    for n in range(5):
+        _grant(f"Usul Tambahan {n}", BOALEMO_VILLAGE)
+        _grant(f"Bayar Tambahan {n}", BOALEMO_VILLAGE, approved=True)
+    with django_assert_num_queries(3):
+        tasks = tasks_for(second)
+    assert counts(tasks)[TO_VERIFY] == 8
+
+
+def test_each_link_opens_the_list_of_exactly_those_grants(client, work):
+    client.force_login(UserFactory(is_superuser=True))
+
+    for task in tasks_for(UserFactory(is_superuser=True)):
+        if task.label not in LISTED:
+            continue
+        response = client.get(task.url)
+        assert response.status_code == 200, task.label
+        listed = {grant.institution.name for grant in response.context["object_list"]}
+        assert listed == LISTED[task.label], task.label
+
+
+def test_the_closest_lists_hold_the_grants_of_their_tasks(client, work):
+    """No filter exists for these three: the link opens a wider list."""
+    client.force_login(UserFactory(is_superuser=True))
+    tasks = {task.label: task for task in tasks_for(UserFactory(is_superuser=True))}
+
+    due = client.get(tasks[LPJ_DUE_SOON].url).context["object_list"]
+    assert {g.institution.name for g in due} == {"Segera Boalemo", "Masih Lama Boalemo"}
+    payable = client.get(tasks[TO_PAY].url).context["object_list"]
+    assert {g.institution.name for g in payable} == {
+        "Bayar Boalemo",
+        "Tanpa NPHD Boalemo",
+    }
+    programs = client.get(tasks[NEAR_CEILING].url).context["object_list"]
+    assert any(p.budget_ceiling == 20_000_000 for p in programs)
+
+
+def test_a_queue_is_exact_right_after_an_action(work):
+    verifier = UserFactory(role=roles.VERIFIKATOR)
+    Grant.objects.filter(institution__name="Usul Boalemo A").update(
+        status=Status.REJECTED
+    )
+
+    assert counts(tasks_for(verifier))[TO_VERIFY] == 2
+
+
+# Beranda -------------------------------------------------------------------------
+
+
+def test_beranda_shows_the_tasks_first_with_zero_counts_muted(client, work):
+    user = UserFactory(role=roles.VERIFIKATOR)
+    StaffProfile.objects.create(user=user).regencies.add(
+        Regency.objects.get(code="75.01")
+    )
+    client.force_login(user)
+
+    response = client.get("/")
+
+    html = response.content.decode()
+    assert shown_tasks(response) == GORONTALO_ONLY[roles.VERIFIKATOR]
+    assert html.index("Tugas saya") < html.index("Anggaran ")
+    assert '<a href="/bantuan/?status=proposed">Buka' in html
+    # The empty queues say so, with nothing to open.
+    assert html.count("Tidak ada") == 2
+    assert "keadaan=diperiksa" not in html
+
+
+def test_a_pengamat_sees_the_figures_without_tasks(client, work):
+    client.force_login(UserFactory(role=roles.PENGAMAT))
+
+    html = client.get("/").content.decode()
+
+    assert "Tugas saya" not in html
+    assert "Anggaran " in html
+
+
+# The menu --------------------------------------------------------------------------
+
+
+def menu(response) -> list[str]:
+    nav = re.search(
+        r'<nav class="main-nav".*?</nav>', response.content.decode(), re.S
+    ).group(0)
+    return re.findall(r'<a href="([^"]+)"', nav)
+
+
+def test_a_pengamat_has_no_import_link_and_an_operator_has(client, work):
+    client.force_login(UserFactory(role=roles.PENGAMAT))
+    observer = menu(client.get("/"))
+    client.force_login(UserFactory(role=roles.OPERATOR))
+    operator = menu(client.get("/"))
+
+    assert "/impor/" not in observer
+    assert "/impor/" in operator
+    assert set(observer) == set(operator) - {"/impor/"}
+
+
+def test_a_user_without_permissions_sees_only_beranda(client, work):
+    client.force_login(UserFactory())
+
+    assert menu(client.get("/")) == ["/"]
