@@ -6,7 +6,6 @@ through `bulk_create`. Both fill the columns an import does not set from the
 model's defaults, so a field added later with a default needs no change here.
 """
 
-import datetime
 import json
 from collections.abc import Iterable, Sequence
 
@@ -181,32 +180,6 @@ def reserve_ids(cursor, model: type[models.Model], count: int) -> list[int]:
         "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
     )
     return [row[0] for row in cursor.fetchall()]
-
-
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def copy_text(value) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    kind = value.__class__
-    if kind is str:
-        return value.translate(_ESCAPES)
-    if kind is int:
-        return str(value)
-    if kind is bool:
-        return "t" if value else "f"
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return json.dumps(value).translate(_ESCAPES)
-    return str(value).translate(_ESCAPES)
-
-
-def copy_line(values) -> str:
-    """Values as one line of COPY's text format, without the line end."""
-    return "\t".join(map(copy_text, values))
 
 
 class CopySink(OrmSink):

@@ -194,13 +194,18 @@ class GrantQuerySet(models.QuerySet):
         """What these grants take of a budget ceiling: approved and aided amounts."""
         return self.committed().aggregate(total=Sum("amount", default=0))["total"]
 
-    def bank_change_pending(self):
-        """Grants still to be paid whose institution's account is not the verified one."""
-        return self.filter(status__in=Grant.BANK_CHECKED_STATUSES).filter(
+    @staticmethod
+    def bank_change_pending_condition() -> Q:
+        """The condition of `bank_change_pending`, for filters and filtered counts."""
+        return Q(status__in=Grant.BANK_CHECKED_STATUSES) & (
             ~Q(verified_bank_name=F("institution__bank_name"))
             | ~Q(verified_account_number=F("institution__account_number"))
             | ~Q(verified_account_holder=F("institution__account_holder"))
         )
+
+    def bank_change_pending(self):
+        """Grants still to be paid whose institution's account is not the verified one."""
+        return self.filter(self.bank_change_pending_condition())
 
     def in_regency(self, regency_code: str):
         return self.filter(institution__village__district__regency_id=regency_code)

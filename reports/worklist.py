@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from grants import roles
 from grants.filters import LpjFilter
-from grants.models import Grant, LpjState, LpjStatus, Program
+from grants.models import Grant, GrantQuerySet, LpjState, LpjStatus, Program
 
 Status = Grant.Status
 
@@ -55,11 +55,6 @@ def _grant_counts(user, today: datetime.date) -> dict[str, int]:
 
     The LPJ conditions are those of the LPJ list's `keadaan` filter."""
     no_report = Q(status__in=Grant.AIDED_STATUSES, accountability_report__isnull=True)
-    bank_changed = Q(status__in=Grant.BANK_CHECKED_STATUSES) & (
-        ~Q(verified_bank_name=F("institution__bank_name"))
-        | ~Q(verified_account_number=F("institution__account_number"))
-        | ~Q(verified_account_holder=F("institution__account_holder"))
-    )
     # A hibah is paid only once its NPHD is on record (grants.services).
     payable = Q(status=Status.APPROVED) & (
         ~Q(program__spending_type=Program.SpendingType.HIBAH)
@@ -77,7 +72,7 @@ def _grant_counts(user, today: datetime.date) -> dict[str, int]:
         "lpj_returned": Q(accountability_report__status=LpjStatus.NEEDS_REVISION),
         "proposed": Q(status=Status.PROPOSED),
         "lpj_submitted": Q(accountability_report__status=LpjStatus.SUBMITTED),
-        "bank_changed": bank_changed,
+        "bank_changed": GrantQuerySet.bank_change_pending_condition(),
         "verified": Q(status=Status.VERIFIED),
         "payable": payable,
         "refund_due": Q(status=Status.REFUND_DUE),
