@@ -7,6 +7,7 @@ from django.db.models import F, Q, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from common.uploads import generated_name
 from institutions.models import (
     AppendOnlyModel,
     Institution,
@@ -14,6 +15,18 @@ from institutions.models import (
     choices_check,
     regency_scope,
 )
+
+
+def nphd_upload_to(grant: "Grant", filename: str) -> str:
+    return generated_name(f"bantuan/{grant.pk}/nphd", filename)
+
+
+def lpj_upload_to(evidence: "LpjEvidence", filename: str) -> str:
+    return generated_name(f"bantuan/{evidence.report.grant_id}/lpj", filename)
+
+
+def refund_upload_to(report: "AccountabilityReport", filename: str) -> str:
+    return generated_name(f"bantuan/{report.grant_id}/setoran", filename)
 
 
 def default_checklist() -> list[str]:
@@ -299,6 +312,9 @@ class Grant(TimeStampedModel):
     decree_date = models.DateField(_("tanggal SK penetapan"), null=True, blank=True)
     nphd_number = models.CharField(_("nomor NPHD"), max_length=100, blank=True)
     nphd_date = models.DateField(_("tanggal NPHD"), null=True, blank=True)
+    nphd_scan = models.FileField(
+        _("pindaian NPHD"), upload_to=nphd_upload_to, blank=True, max_length=255
+    )
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -306,6 +322,15 @@ class Grant(TimeStampedModel):
         blank=True,
         related_name="proposed_grants",
         verbose_name=_("diusulkan oleh"),
+    )
+    # The Pimpinan's exception this proposal was made under, if any.
+    eligibility_override = models.OneToOneField(
+        "EligibilityOverride",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grant",
+        verbose_name=_("pengecualian kelayakan"),
     )
     # Who did each step, for the separation of duties: whoever last set the
     # amount or purpose may not check it, the verifier may not approve it,
@@ -624,6 +649,12 @@ class AccountabilityReport(TimeStampedModel):
         _("nomor bukti setor"), max_length=100, blank=True
     )
     refunded_on = models.DateField(_("tanggal setor"), null=True, blank=True)
+    refund_proof = models.FileField(
+        _("bukti setor"), upload_to=refund_upload_to, blank=True, max_length=255
+    )
+    # The submission round in force (LpjRound.number); 0 for an LPJ recorded
+    # before evidence was kept.
+    round = models.PositiveSmallIntegerField(_("putaran"), default=0)
     has_usage_report = models.BooleanField(_("laporan penggunaan dana"), default=False)
     has_signed_statement = models.BooleanField(_("SPTJ ditandatangani"), default=False)
     has_receipts = models.BooleanField(_("bukti pengeluaran"), default=False)
@@ -680,3 +711,224 @@ class AccountabilityReport(TimeStampedModel):
             raise ValidationError(
                 _("Dana terpakai dan sisa dana melebihi nilai bantuan.")
             )
+
+
+class LpjEvidenceKind(models.TextChoices):
+    USAGE_REPORT = "penggunaan", _("Laporan penggunaan dana")
+    SIGNED_STATEMENT = "sptj", _("SPTJ ditandatangani")
+    RECEIPTS = "kuitansi", _("Bukti pengeluaran (kuitansi)")
+    PHOTOS = "foto", _("Foto kegiatan")
+
+
+class LpjEvidence(models.Model):
+    """One evidence file of an LPJ, uploaded in a submission round.
+
+    Files are never replaced: a corrected item is a new file in a later round.
+    The item's evidence in force is its files of its latest round.
+    """
+
+    Kind = LpjEvidenceKind
+    REQUIRED_KINDS = tuple(LpjEvidenceKind)
+
+    report = models.ForeignKey(
+        "AccountabilityReport",
+        on_delete=models.PROTECT,
+        related_name="evidence",
+        verbose_name=_("LPJ"),
+    )
+    kind = models.CharField(_("jenis bukti"), max_length=20, choices=Kind.choices)
+    round = models.PositiveSmallIntegerField(_("putaran"))
+    file = models.FileField(_("berkas"), upload_to=lpj_upload_to, max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diunggah oleh"),
+    )
+    uploaded_at = models.DateTimeField(_("waktu unggah"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bukti LPJ")
+        verbose_name_plural = _("bukti LPJ")
+        ordering = ["report", "kind", "round", "pk"]
+        constraints = [
+            choices_check("kind", LpjEvidenceKind, "lpj_evidence_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.round})"
+
+
+class LpjRound(models.Model):
+    """One submission of an LPJ and its review: every round is kept."""
+
+    report = models.ForeignKey(
+        "AccountabilityReport",
+        on_delete=models.PROTECT,
+        related_name="rounds",
+        verbose_name=_("LPJ"),
+    )
+    number = models.PositiveSmallIntegerField(_("putaran"))
+    submitted_on = models.DateField(_("tanggal diserahkan"))
+    amount_spent = models.BigIntegerField(_("dana terpakai (Rp)"))
+    refund_amount = models.BigIntegerField(_("sisa dana disetor (Rp)"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dicatat oleh"),
+    )
+    submitted_at = models.DateTimeField(_("waktu dicatat"), auto_now_add=True)
+    accepted = models.BooleanField(_("diterima"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diperiksa oleh"),
+    )
+    reviewed_at = models.DateTimeField(_("waktu diperiksa"), null=True, blank=True)
+    note = models.TextField(_("catatan"), blank=True)
+
+    class Meta:
+        verbose_name = _("putaran LPJ")
+        verbose_name_plural = _("putaran LPJ")
+        ordering = ["report", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "number"], name="unique_lpj_round_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_spent__gte=0) & Q(refund_amount__gte=0),
+                name="lpj_round_amounts_not_negative",
+                violation_error_message=_("Jumlah tidak boleh negatif."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} #{self.number}"
+
+
+class LpjItemReview(models.Model):
+    """The verifier's finding on one evidence item in one round."""
+
+    round = models.ForeignKey(
+        LpjRound,
+        on_delete=models.CASCADE,
+        related_name="item_reviews",
+        verbose_name=_("putaran"),
+    )
+    kind = models.CharField(
+        _("jenis bukti"), max_length=20, choices=LpjEvidenceKind.choices
+    )
+    in_order = models.BooleanField(_("sesuai"))
+    note = models.TextField(_("catatan"), blank=True)
+
+    class Meta:
+        verbose_name = _("pemeriksaan bukti LPJ")
+        verbose_name_plural = _("pemeriksaan bukti LPJ")
+        ordering = ["round", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "kind"], name="unique_lpj_item_review"
+            ),
+            choices_check("kind", LpjEvidenceKind, "lpj_item_review_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round}: {self.get_kind_display()}"
+
+
+class EligibilityOverride(models.Model):
+    """A Pimpinan's decision to let an institution be proposed in a programme
+    despite missing or expired documents or an overdue LPJ, with the reason.
+
+    Shown on the grant proposed under it.
+    """
+
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.PROTECT,
+        related_name="eligibility_overrides",
+        verbose_name=_("program"),
+    )
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="eligibility_overrides",
+        verbose_name=_("lembaga"),
+    )
+    reason = models.TextField(_("alasan"))
+    problems = models.JSONField(
+        _("kendala yang dikecualikan"), default=list, blank=True
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("diberikan oleh"),
+    )
+    granted_at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pengecualian kelayakan")
+        verbose_name_plural = _("pengecualian kelayakan")
+        ordering = ["-granted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "institution"],
+                name="unique_eligibility_override",
+                violation_error_message=_(
+                    "Lembaga ini sudah mendapat pengecualian dalam program ini."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="eligibility_override_has_reason",
+                violation_error_message=_("Alasan pengecualian wajib diisi."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.institution} / {self.program}"
+
+
+class LpjReminder(models.Model):
+    """One reminder sent (or due to be sent) about a grant's LPJ.
+
+    `kind` names the moment (e.g. `sebelum-14`, `terlambat-1`); a reminder is
+    recorded once per grant, moment and recipient, so none is sent twice. A
+    row without `sent_at` failed to go out and is tried again on the next run.
+    """
+
+    grant = models.ForeignKey(
+        Grant,
+        on_delete=models.PROTECT,
+        related_name="lpj_reminders",
+        verbose_name=_("bantuan"),
+    )
+    kind = models.CharField(_("jenis pengingat"), max_length=30)
+    recipient = models.EmailField(_("penerima"))
+    due_date = models.DateField(_("batas LPJ"))
+    created_at = models.DateTimeField(_("waktu dibuat"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("waktu terkirim"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("percobaan"), default=0)
+    last_error = models.TextField(_("galat terakhir"), blank=True)
+
+    class Meta:
+        verbose_name = _("pengingat LPJ")
+        verbose_name_plural = _("pengingat LPJ")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grant", "kind", "recipient"], name="unique_lpj_reminder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grant_id} {self.kind} {self.recipient}"

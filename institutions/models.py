@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from common.masking import mask_nik
 from common.models import TimeStampedModel, choices_check
 from common.text import normalize_name
+from common.uploads import generated_name
 
 from .validators import validate_digits, validate_nik, validate_npwp, validate_phone
 
@@ -337,6 +338,97 @@ class Institution(TimeStampedModel):
     @property
     def has_bank_account(self) -> bool:
         return bool(self.account_number and self.account_holder)
+
+
+# Legal documents -----------------------------------------------------------
+
+
+class DocumentKind(models.TextChoices):
+    DEED = "akta", _("Akta atau SK pendirian")
+    REGISTRATION = "sk_terdaftar", _("SK terdaftar")
+    NPWP = "npwp", _("NPWP")
+    BANK_BOOK = "buku_rekening", _("Halaman buku rekening")
+    DOMICILE = "domisili", _("Surat keterangan domisili")
+
+
+def document_upload_to(document: "InstitutionDocument", filename: str) -> str:
+    return generated_name(f"lembaga/{document.institution_id}/dokumen", filename)
+
+
+class InstitutionDocumentQuerySet(models.QuerySet):
+    def latest_per_kind(self):
+        """The newest document of each kind per institution: the one in force.
+
+        An older scan of the same kind stays as history.
+        """
+        newer = InstitutionDocument.objects.filter(
+            institution=models.OuterRef("institution"),
+            kind=models.OuterRef("kind"),
+            pk__gt=models.OuterRef("pk"),
+        )
+        return self.exclude(models.Exists(newer))
+
+
+class InstitutionDocument(TimeStampedModel):
+    """One legal document of an institution, with its scan.
+
+    A new upload of the same kind replaces the old one in force; the old one is
+    kept. Every kind is required before a proposal (see grants' eligibility).
+    """
+
+    Kind = DocumentKind
+    REQUIRED_KINDS = tuple(DocumentKind)
+
+    institution = models.ForeignKey(
+        Institution,
+        on_delete=models.PROTECT,
+        related_name="documents",
+        verbose_name=_("lembaga"),
+    )
+    kind = models.CharField(_("jenis dokumen"), max_length=20, choices=Kind.choices)
+    number = models.CharField(_("nomor dokumen"), max_length=100, blank=True)
+    issued_on = models.DateField(_("tanggal dokumen"), null=True, blank=True)
+    expires_on = models.DateField(
+        _("berlaku sampai"),
+        null=True,
+        blank=True,
+        help_text=_("Kosongkan bila dokumen berlaku tanpa batas waktu."),
+    )
+    file = models.FileField(_("pindaian"), upload_to=document_upload_to, max_length=255)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("diunggah oleh"),
+    )
+
+    objects = InstitutionDocumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("dokumen lembaga")
+        verbose_name_plural = _("dokumen lembaga")
+        ordering = ["institution", "kind", "-pk"]
+        constraints = [
+            choices_check("kind", DocumentKind, "institution_document_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(expires_on__isnull=True)
+                | Q(issued_on__isnull=True)
+                | Q(expires_on__gte=F("issued_on")),
+                name="institution_document_expires_after_issue",
+                violation_error_message=_(
+                    "Tanggal berlaku sampai tidak boleh sebelum tanggal dokumen."
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["institution", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}".strip()
+
+    def expired(self, today) -> bool:
+        return self.expires_on is not None and self.expires_on < today
 
 
 class AppendOnlyQuerySet(models.QuerySet):
