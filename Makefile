@@ -26,7 +26,16 @@ run: install
 	trap 'kill $$worker 2>/dev/null' EXIT; \
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-test: install
+# axe-core for the accessibility tests (package-lock.json); npm writes
+# node_modules/.package-lock.json last. Without npm those tests skip.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the accessibility tests will be skipped (apt-get install nodejs npm)" >&2; \
+	fi
+
+test: install node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Production (docs/deployment.md): settings from the environment or .env,

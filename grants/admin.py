@@ -20,9 +20,21 @@ from institutions.admin import InstitutionAdmin, ReadOnlyAdmin, regency_filter
 from institutions.models import Institution
 
 from .fields import RupiahField
-from .models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
+from .models import (
+    AccountabilityReport,
+    Disbursement,
+    EligibilityOverride,
+    Grant,
+    GrantEvent,
+    LpjEvidence,
+    LpjItemReview,
+    LpjReminder,
+    LpjRound,
+    Program,
+)
 from .services import (
     MSG_ALREADY_IN_PROGRAM,
+    MSG_NEEDS_OVERRIDE,
     CeilingCheckMixin,
     can_manage_programs,
     check_eligibility,
@@ -181,6 +193,9 @@ class GrantAdminForm(forms.ModelForm):
             for message in eligibility.errors:
                 # The model's unique constraint already says this one.
                 if message != gettext_now(MSG_ALREADY_IN_PROGRAM):
+                    self.add_error(None, message)
+            if eligibility.needs_override:
+                for message in [*eligibility.blockers, gettext_now(MSG_NEEDS_OVERRIDE)]:
                     self.add_error(None, message)
         return cleaned_data
 
@@ -568,3 +583,111 @@ admin.site.unregister(Institution)
 @admin.register(Institution)
 class InstitutionWithGrantsAdmin(InstitutionAdmin):
     inlines = [*InstitutionAdmin.inlines, GrantInline]
+
+
+@admin.register(EligibilityOverride)
+class EligibilityOverrideAdmin(ReadOnlyAdmin):
+    """Granted by a Pimpinan on the proposal page; here only read, never removed."""
+
+    list_display = ["institution", "program", "granted_by", "granted_at"]
+    list_filter = [
+        "program__year",
+        regency_filter("institution__village__district__regency"),
+    ]
+    search_fields = ["institution__name", "reason"]
+    list_select_related = ["institution", "program", "granted_by"]
+    fields = [
+        "program",
+        "institution",
+        "reason",
+        "problems_list",
+        "granted_by",
+        "granted_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("kendala yang dikecualikan"))
+    def problems_list(self, obj: EligibilityOverride) -> str:
+        return format_html_join("", "<p>{}</p>", ((p,) for p in obj.problems or []))
+
+
+# LPJ rounds, evidence and reminders ----------------------------------------------
+# Written by the LPJ services and `send_lpj_reminders`; here only read. Files are
+# opened through the grant page's download links, which check the user's scope.
+
+
+class LpjItemReviewInline(ReadOnlyInline):
+    model = LpjItemReview
+    fields = ["kind", "in_order", "note"]
+
+
+@admin.register(LpjRound)
+class LpjRoundAdmin(ReadOnlyAdmin):
+    list_display = [
+        "report",
+        "number",
+        "submitted_on",
+        "amount_spent",
+        "refund_amount",
+        "accepted",
+        "reviewed_by",
+    ]
+    list_filter = ["accepted", "report__grant__program__year"]
+    search_fields = ["report__grant__institution__name"]
+    list_select_related = ["report__grant__institution", "report__grant__program"]
+    fields = [
+        "report",
+        "number",
+        "submitted_on",
+        "amount_spent",
+        "refund_amount",
+        "submitted_by",
+        "submitted_at",
+        "accepted",
+        "reviewed_by",
+        "reviewed_at",
+        "note",
+    ]
+    readonly_fields = fields
+    inlines = [LpjItemReviewInline]
+
+
+@admin.register(LpjEvidence)
+class LpjEvidenceAdmin(ReadOnlyAdmin):
+    list_display = ["report", "kind", "round", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind", "round"]
+    search_fields = ["report__grant__institution__name"]
+    list_select_related = ["report__grant__institution", "report__grant__program"]
+    # The stored name only: the file itself is served by the grant page's link.
+    fields = ["report", "kind", "round", "stored_name", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("berkas"))
+    def stored_name(self, obj: LpjEvidence) -> str:
+        return obj.file.name
+
+
+@admin.register(LpjReminder)
+class LpjReminderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "grant",
+        "kind",
+        "recipient",
+        "due_date",
+        "sent_at",
+        "attempts",
+    ]
+    list_filter = ["kind", "due_date"]
+    search_fields = ["grant__institution__name", "recipient"]
+    list_select_related = ["grant__institution", "grant__program"]
+    fields = [
+        "grant",
+        "kind",
+        "recipient",
+        "due_date",
+        "created_at",
+        "sent_at",
+        "attempts",
+        "last_error",
+    ]
+    readonly_fields = fields

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,8 +36,15 @@ from institutions.models import Institution
 from institutions.regions import RegionLoadResult, load_regions
 
 from . import roles
-from .models import AccountabilityReport, Grant, Program, default_lpj_due_date
+from .models import (
+    AccountabilityReport,
+    Grant,
+    LpjEvidence,
+    Program,
+    default_lpj_due_date,
+)
 from .services import (
+    Finding,
     approve_grant,
     propose_grant,
     record_disbursement,
@@ -522,6 +530,29 @@ def _run_workflow(
     return grant
 
 
+# A one-page PDF standing for each scan: the checks accept it, a viewer opens it.
+DEMO_SCAN = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _scan(name: str) -> ContentFile:
+    return ContentFile(DEMO_SCAN, name=f"{name}.pdf")
+
+
+def _findings(**to_fix: str) -> dict[str, Finding]:
+    """Every evidence item in order but those `to_fix` (kind=note)."""
+    return {
+        kind.value: Finding(
+            in_order=kind.value not in to_fix, note=to_fix.get(kind.value, "")
+        )
+        for kind in LpjEvidence.REQUIRED_KINDS
+    }
+
+
 def _record_lpj(
     grant: Grant, users: dict[str, User], *, submitted_on: datetime.date, refund: int
 ) -> AccountabilityReport:
@@ -533,9 +564,9 @@ def _record_lpj(
         submitted_on=submitted_on,
         amount_spent=grant.amount - refund,
         refund_amount=refund,
-        has_usage_report=True,
-        has_signed_statement=True,
-        has_receipts=True,
+        evidence={
+            kind.value: [_scan(kind.value)] for kind in LpjEvidence.REQUIRED_KINDS
+        },
         note=f"{DEMO_NOTE}: LPJ masuk {submitted_on:%d/%m/%Y}{late}.",
     )
 
@@ -548,7 +579,7 @@ def _accept_lpj(report: AccountabilityReport, users: dict[str, User]) -> None:
         )
     else:
         note = f"{DEMO_NOTE}: LPJ lengkap, penggunaan dana sesuai peruntukan."
-    review_lpj(report, by=users["verifikator"], accept=True, note=note)
+    review_lpj(report, by=users["verifikator"], items=_findings(), note=note)
 
 
 def _deposit(
@@ -559,6 +590,7 @@ def _deposit(
         by=users["bendahara"],
         refunded_on=refunded_on,
         refund_reference=f"STS/DEMO/{grant.program.year}/{serial:04d}",
+        refund_proof=_scan("setoran"),
     )
 
 
@@ -686,7 +718,7 @@ def _run_current_grant(
             )
         elif step == Step.RETURN_LPJ:
             note = f"{DEMO_NOTE}: dikembalikan {day}. {plan.reason}"
-            review_lpj(report, by=verifier, accept=False, note=note)
+            review_lpj(report, by=verifier, items=_findings(kuitansi=note))
         elif step == Step.ACCEPT_LPJ:
             _accept_lpj(report, users)
         elif step == Step.DEPOSIT:

@@ -40,7 +40,8 @@ class GrantFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
         label=_("Status"),
         choices=Grant.Status.choices,
-        widget=forms.SelectMultiple(attrs={"size": 3}),
+        # Checkboxes: a multi-select needs Ctrl-click and hides what is ticked.
+        widget=forms.CheckboxSelectMultiple,
     )
     jenis = SelectFilter(
         field_name="institution__kind",

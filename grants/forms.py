@@ -2,11 +2,19 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.uploads import ACCEPT_ATTRIBUTE, ScanField
 from institutions.forms import DateInput
 from institutions.models import Institution
 
 from .fields import RupiahField
-from .models import AccountabilityReport, Grant, Program
+from .models import (
+    AccountabilityReport,
+    Grant,
+    LpjEvidence,
+    LpjEvidenceKind,
+    Program,
+)
+from .services.lpj import Finding
 from .services.programs import CeilingCheckMixin
 
 KIND_FLAGS = {
@@ -116,6 +124,53 @@ class ProposeForm(forms.Form):
             "Program ini tidak menerima usulan: sudah ditutup, atau bukan program "
             "tahun ini atau tahun depan."
         )
+        # One open programme for this kind of institution: nothing to choose.
+        if not self.is_bound and "program" not in self.initial:
+            covering = list(open_programs_for(institution)[:2])
+            if len(covering) == 1:
+                self.fields["program"].initial = covering[0].pk
+
+
+def open_programs_for(institution: Institution):
+    """The programmes open for proposals that cover the institution's kind."""
+    return Program.objects.open_for_proposals(timezone.localdate()).filter(
+        **{KIND_FLAGS[institution.kind]: True}
+    )
+
+
+class EligibilityOverrideForm(forms.Form):
+    """A Pimpinan lets an institution be proposed in one programme despite its
+    blockers, saying why."""
+
+    program = forms.ModelChoiceField(
+        label=_("Program"), queryset=Program.objects.none()
+    )
+    reason = forms.CharField(
+        label=_("Alasan pengecualian"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Alasan pengecualian wajib diisi.")},
+    )
+
+    def __init__(self, *args, institution: Institution, **kwargs):
+        super().__init__(*args, prefix="override", **kwargs)
+        programs = open_programs_for(institution).exclude(
+            eligibility_overrides__institution=institution
+        )
+        self.fields["program"].queryset = programs.order_by("-year", "name")
+        self.fields["program"].error_messages["invalid_choice"] = _(
+            "Pilih program terbuka untuk jenis lembaga ini yang belum memberi "
+            "pengecualian kepada lembaga ini."
+        )
+        choices = list(programs[:2])
+        if len(choices) == 1:
+            self.fields["program"].initial = choices[0].pk
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Alasan pengecualian wajib diisi."))
+        return reason
 
 
 class VerifyForm(StatusGuardForm):
@@ -206,9 +261,29 @@ class ReviseForm(StatusGuardForm):
     )
 
 
+MSG_NPHD_SCAN_REQUIRED = _(
+    "Unggah pindaian NPHD yang sudah ditandatangani kedua pihak."
+)
+
+
 class NphdForm(StatusGuardForm):
+    """The signed agreement: its number, date and scan (hibah only, so always)."""
+
     number = forms.CharField(label=_("Nomor NPHD"), max_length=100)
     date = forms.DateField(label=_("Tanggal NPHD"), widget=DateInput())
+    scan = ScanField(
+        label=_("Pindaian NPHD"),
+        error_messages={"required": MSG_NPHD_SCAN_REQUIRED},
+    )
+
+    def __init__(self, *args, has_scan: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if has_scan:
+            # Correcting the number or date keeps the scan already on record.
+            self.fields["scan"].required = False
+            self.fields["scan"].help_text = _(
+                "Sudah ada pindaian; unggah hanya untuk menggantinya."
+            )
 
 
 class ConfirmBankForm(StatusGuardForm):
@@ -267,56 +342,180 @@ class BulkActionForm(forms.Form):
         return cleaned_data
 
 
-class LpjForm(forms.ModelForm):
-    amount_spent = RupiahField(label=_("Dana terpakai"), min_value=0)
-    refund_amount = RupiahField(label=_("Sisa dana yang harus disetor"), min_value=0)
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
 
-    class Meta:
-        model = AccountabilityReport
-        fields = [
-            "submitted_on",
-            "amount_spent",
-            "refund_amount",
-            "has_usage_report",
-            "has_signed_statement",
-            "has_receipts",
-            "note",
-        ]
-        widgets = {
-            "submitted_on": DateInput(),
-            "note": forms.Textarea(attrs={"rows": 3}),
-        }
 
-    def __init__(self, *args, grant: Grant, **kwargs):
+class MultipleScanField(ScanField):
+    """Several scans in one input, each checked like a single one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE, "multiple": True}),
+        )
         super().__init__(*args, **kwargs)
-        self.instance.grant = grant
-        self.fields["refund_amount"].required = False
+
+    def clean(self, data, initial=None):
+        files = [f for f in data if f] if isinstance(data, list | tuple) else data
+        if not files:
+            if self.required:
+                raise forms.ValidationError(
+                    self.error_messages["required"], code="required"
+                )
+            return []
+        if not isinstance(files, list):
+            files = [files]
+        cleaned, errors = [], []
+        for file in files:
+            try:
+                cleaned.append(super().clean(file, initial))
+            except forms.ValidationError as error:
+                errors.extend(error.error_list)
+        if errors:
+            raise forms.ValidationError(errors)
+        return cleaned
+
+
+class LpjForm(forms.Form):
+    """An LPJ as handed in: the figures and one file input per evidence kind.
+
+    `required_kinds` are the kinds this submission must bring files for (all
+    of them in the first round, those marked for a fix afterwards).
+    """
+
+    MULTIPLE = (LpjEvidenceKind.RECEIPTS, LpjEvidenceKind.PHOTOS)
+
+    submitted_on = forms.DateField(label=_("Tanggal diserahkan"), widget=DateInput())
+    amount_spent = RupiahField(label=_("Dana terpakai (Rp)"), min_value=0)
+    refund_amount = RupiahField(
+        label=_("Sisa dana disetor (Rp)"), min_value=0, required=False
+    )
+    note = forms.CharField(
+        label=_("Catatan"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, required_kinds=(), returned=None, **kwargs):
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("submitted_on", timezone.localdate())
+        initial.setdefault("refund_amount", 0)
+        if returned is not None:
+            initial.update(
+                amount_spent=returned.amount_spent,
+                refund_amount=returned.refund_amount,
+            )
+        super().__init__(*args, **kwargs)
+        for kind in LpjEvidenceKind:
+            field_class = MultipleScanField if kind in self.MULTIPLE else ScanField
+            field = field_class(
+                label=kind.label,
+                required=kind in required_kinds,
+                error_messages={
+                    "required": _("Unggah berkas %(kind)s.") % {"kind": kind.label}
+                },
+            )
+            if returned is not None and kind not in required_kinds:
+                field.help_text = _(
+                    "Berkas putaran sebelumnya tetap berlaku; unggah hanya bila "
+                    "menggantinya."
+                )
+            self.fields[f"evidence_{kind.value}"] = field
 
     def clean_refund_amount(self) -> int:
         return self.cleaned_data.get("refund_amount") or 0
 
+    def evidence_fields(self):
+        return [self[f"evidence_{kind.value}"] for kind in LpjEvidenceKind]
+
+    def figure_fields(self):
+        return [
+            self[name] for name in ("submitted_on", "amount_spent", "refund_amount")
+        ]
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        evidence = {}
+        for kind in LpjEvidenceKind:
+            files = data.get(f"evidence_{kind.value}")
+            evidence[kind.value] = (
+                files if isinstance(files, list) else [files] if files else []
+            )
+        return {
+            "submitted_on": data["submitted_on"],
+            "amount_spent": data["amount_spent"],
+            "refund_amount": data["refund_amount"],
+            "note": data["note"],
+            "evidence": evidence,
+        }
+
 
 class LpjReviewForm(forms.Form):
-    DECISIONS = [("accept", _("Terima LPJ")), ("revise", _("Minta perbaikan"))]
+    """The verifier's finding per evidence item; no decision to pick.
 
-    # No decision is preselected: an LPJ is never accepted by an untouched form.
-    decision = forms.ChoiceField(
-        label=_("Keputusan"),
-        choices=DECISIONS,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": _("Pilih keputusan pemeriksaan LPJ."),
-            "invalid_choice": _("Pilih keputusan pemeriksaan LPJ."),
-        },
-    )
-    note = forms.CharField(label=_("Catatan"), required=False)
+    No finding is preselected: an LPJ is never accepted by an untouched form.
+    """
+
+    IN_ORDER, NEEDS_FIX = "sesuai", "perbaikan"
+    FINDINGS = [(IN_ORDER, _("Sesuai")), (NEEDS_FIX, _("Perlu perbaikan"))]
+
+    note = forms.CharField(label=_("Catatan umum"), required=False)
     # The LPJ status and version the reviewer saw, so a stale page changes nothing.
     expected_status = forms.ChoiceField(
         choices=AccountabilityReport.Status.choices, widget=forms.HiddenInput
     )
     expected_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind in LpjEvidence.REQUIRED_KINDS:
+            message = _("Pilih Sesuai atau Perlu perbaikan untuk %(kind)s.") % {
+                "kind": kind.label
+            }
+            self.fields[f"item_{kind.value}"] = forms.ChoiceField(
+                label=kind.label,
+                choices=self.FINDINGS,
+                widget=forms.RadioSelect(attrs={"class": "lpj-finding"}),
+                error_messages={"required": message, "invalid_choice": message},
+            )
+            self.fields[f"note_{kind.value}"] = forms.CharField(
+                label=_("Catatan %(kind)s") % {"kind": kind.label},
+                required=False,
+                widget=forms.TextInput,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        for kind in LpjEvidence.REQUIRED_KINDS:
+            finding = cleaned.get(f"item_{kind.value}")
+            note = (cleaned.get(f"note_{kind.value}") or "").strip()
+            if finding == self.NEEDS_FIX and not note:
+                self.add_error(
+                    f"note_{kind.value}",
+                    _("Tulis apa yang harus diperbaiki pada %(kind)s.")
+                    % {"kind": kind.label},
+                )
+        return cleaned
+
+    def rows(self):
+        """(kind, finding field, note field) per required kind, in order."""
+        return [
+            (kind, self[f"item_{kind.value}"], self[f"note_{kind.value}"])
+            for kind in LpjEvidence.REQUIRED_KINDS
+        ]
+
+    def findings(self) -> dict[str, Finding]:
+        return {
+            kind.value: Finding(
+                in_order=self.cleaned_data[f"item_{kind.value}"] == self.IN_ORDER,
+                note=self.cleaned_data[f"note_{kind.value}"],
+            )
+            for kind in LpjEvidence.REQUIRED_KINDS
+        }
+
 
 class RefundForm(StatusGuardForm):
     refunded_on = forms.DateField(label=_("Tanggal setor"), widget=DateInput())
     refund_reference = forms.CharField(label=_("Nomor bukti setor"), max_length=100)
+    refund_proof = ScanField(label=_("Pindaian bukti setor"))

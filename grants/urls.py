@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import lpj, programs, workflow
+from .views import evidence, files, lpj, overrides, programs, workflow
 
 app_name = "grants"
 
@@ -24,8 +24,26 @@ urlpatterns = [
     path("bantuan/usul/", workflow.grant_propose, name="grant_propose"),
     path("bantuan/massal/", workflow.grant_bulk, name="grant_bulk"),
     path("bantuan/<int:pk>/", workflow.grant_detail, name="grant_detail"),
+    path(
+        "bantuan/<int:pk>/nphd/berkas/", files.grant_nphd_scan, name="grant_nphd_scan"
+    ),
+    path(
+        "bantuan/usul/pengecualian/",
+        overrides.override_grant,
+        name="eligibility_override",
+    ),
     path("bantuan/<int:pk>/<slug:action>/", workflow.grant_action, name="grant_action"),
     path("lpj/", lpj.LpjListView.as_view(), name="lpj_list"),
     path("lpj/<int:pk>/catat/", lpj.lpj_record, name="lpj_record"),
     path("lpj/<int:pk>/periksa/", lpj.lpj_review, name="lpj_review"),
+    path(
+        "lpj/<int:pk>/bukti/<int:evidence_pk>/",
+        evidence.lpj_evidence_file,
+        name="lpj_evidence_file",
+    ),
+    path(
+        "lpj/<int:pk>/bukti-setor/",
+        evidence.refund_proof_file,
+        name="lpj_refund_proof",
+    ),
 ]

@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.utils.html import format_html_join
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
@@ -21,6 +22,7 @@ from .models import (
     District,
     Institution,
     InstitutionChange,
+    InstitutionDocument,
     Participant,
     Regency,
     Speaker,
@@ -581,3 +583,50 @@ class StaffProfileAdmin(admin.ModelAdmin):
     def regency_list(self, obj: StaffProfile) -> str:
         names = [regency.name for regency in obj.regencies.all()]
         return ", ".join(names) or _("seluruh provinsi")
+
+
+# Legal documents ---------------------------------------------------------------
+
+
+@admin.register(InstitutionDocument)
+class InstitutionDocumentAdmin(ReadOnlyAdmin):
+    """Uploaded on the institution's page; the scan opens through its checked view,
+    never from a /media/ address."""
+
+    list_display = [
+        "institution",
+        "kind",
+        "number",
+        "issued_on",
+        "expires_on",
+        "uploaded_by",
+        "created_at",
+    ]
+    list_filter = ["kind", regency_filter("institution__village__district__regency")]
+    search_fields = ["institution__name", "number"]
+    list_select_related = ["institution", "uploaded_by"]
+    fields = [
+        "institution",
+        "kind",
+        "number",
+        "issued_on",
+        "expires_on",
+        "scan_link",
+        "uploaded_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(institution__in=Institution.objects.visible_to(request.user))
+        )
+
+    @admin.display(description=_("pindaian"))
+    def scan_link(self, obj: InstitutionDocument) -> str:
+        url = reverse(
+            "institutions:document_download", args=[obj.institution_id, obj.pk]
+        )
+        return format_html('<a href="{}">{}</a>', url, _("Lihat pindaian"))

@@ -10,10 +10,15 @@ import datetime
 import random
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
 from common.text import normalize_name
 
 from .models import (
+    DocumentKind,
     Institution,
+    InstitutionDocument,
     Participant,
     Regency,
     Speaker,
@@ -326,7 +331,112 @@ def ensure_institutions(
             institution.save()
             plan.created += 1
             plan.by_kind[kind].append(institution)
+    ensure_documents(plan, uploaded_by=created_by)
     return plan
+
+
+def demo_pdf(text: str = "Pindaian dokumen contoh - data demo (fiktif)") -> bytes:
+    """A one-page PDF saying it is a demo scan, written by hand (no WeasyPrint)."""
+    stream = f"BT /F1 14 Tf 60 780 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+# Demo LKSA (never proposed in the current year) whose domicile letter has
+# lapsed or is about to: the institution page and the proposal show the states.
+LAPSED_DOMICILE_LKSA = (0, 3)
+ENDING_DOMICILE_LKSA = (5,)
+
+
+def _documents_of(
+    institution: Institution, today: datetime.date, lapsed: bool, ending: bool
+) -> list[tuple[str, str, datetime.date | None, datetime.date | None]]:
+    """(kind, number, issued_on, expires_on) of each required document."""
+    registered = institution.registration_date or datetime.date(2015, 1, 5)
+    if lapsed:
+        domicile_until = today - datetime.timedelta(days=20)
+    elif ending:
+        domicile_until = today + datetime.timedelta(days=12)
+    else:
+        domicile_until = today + datetime.timedelta(days=240)
+    domicile_from = domicile_until - datetime.timedelta(days=365)
+    return [
+        (
+            DocumentKind.DEED,
+            f"AKTA/DEMO/{institution.pk:04d}",
+            registered - datetime.timedelta(days=120),
+            None,
+        ),
+        (
+            DocumentKind.REGISTRATION,
+            institution.registration_number,
+            registered,
+            today.replace(month=12, day=31) + datetime.timedelta(days=2 * 365),
+        ),
+        (DocumentKind.NPWP, institution.npwp, registered, None),
+        (DocumentKind.BANK_BOOK, institution.account_number, registered, None),
+        (
+            DocumentKind.DOMICILE,
+            f"470/DEMO-DOM/{institution.pk:04d}",
+            domicile_from,
+            domicile_until,
+        ),
+    ]
+
+
+def ensure_documents(plan: InstitutionPlan, *, uploaded_by) -> int:
+    """Give each demo institution without documents its five scans (one tiny PDF)."""
+    today = timezone.localdate()
+    institutions = [i for kind in plan.by_kind.values() for i in kind]
+    has_documents = set(
+        InstitutionDocument.objects.filter(institution__in=institutions).values_list(
+            "institution_id", flat=True
+        )
+    )
+    lksa = plan.by_kind.get(Kind.LKSA, [])
+    lapsed = {lksa[i].pk for i in LAPSED_DOMICILE_LKSA if i < len(lksa)}
+    ending = {lksa[i].pk for i in ENDING_DOMICILE_LKSA if i < len(lksa)}
+    pdf = demo_pdf()
+    documents = [
+        InstitutionDocument(
+            institution=institution,
+            kind=kind,
+            number=number,
+            issued_on=issued_on,
+            expires_on=expires_on,
+            file=ContentFile(pdf, name="scan.pdf"),
+            uploaded_by=uploaded_by,
+        )
+        for institution in institutions
+        if institution.pk not in has_documents
+        for kind, number, issued_on, expires_on in _documents_of(
+            institution,
+            today,
+            lapsed=institution.pk in lapsed,
+            ending=institution.pk in ending,
+        )
+    ]
+    InstitutionDocument.objects.bulk_create(documents, batch_size=500)
+    return len(documents)
 
 
 def ensure_bimtek(wksbm: list[Institution]) -> tuple[TrainingEvent, int]:

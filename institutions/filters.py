@@ -85,12 +85,14 @@ def error_lines(form) -> list[str]:
 
 class InvalidFiltersAre400:
     """For a FilterView: filters that do not validate answer 400, with the form
-    showing why and no rows (django-filter's strict mode would answer 200)."""
+    showing why and no rows (django-filter's strict mode would answer 200).
+    The template gets `filters_invalid` to say why the list is empty."""
 
     def render_to_response(self, context, **response_kwargs):
         filterset = getattr(self, "filterset", None)
         if filterset is not None and filterset.is_bound and not filterset.is_valid():
             response_kwargs.setdefault("status", 400)
+            context["filters_invalid"] = True
         return super().render_to_response(context, **response_kwargs)
 
 

@@ -3,10 +3,13 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from common.masking import mask_account
+from common.uploads import ScanField
 
 from .models import (
     District,
+    DocumentKind,
     Institution,
+    InstitutionDocument,
     Participant,
     Regency,
     Speaker,
@@ -185,6 +188,19 @@ class InstitutionForm(HiddenAccountNumberMixin, RegionFieldsMixin, forms.ModelFo
         self.order_fields([*self.Meta.fields, "confirm_similar"])
         if self.instance.pk:
             del self.fields["confirm_similar"]
+        else:
+            # A new institution's account is usually in its own name; once
+            # saved, a rename must never touch the account holder.
+            self.fields["account_holder"].widget.attrs["data-copy-from"] = self[
+                "name"
+            ].auto_id
+
+    def preselect_regency(self, regencies) -> None:
+        """A user who works on one regency starts a new institution there."""
+        if self.is_bound or self.instance.village_id or len(regencies) != 1:
+            return
+        self.initial["regency"] = regencies[0].code
+        self.fields["district"].queryset = District.objects.filter(regency=regencies[0])
 
     def clean_npwp(self) -> str:
         # Staff copy NPWPs in the dotted legacy form; store the digits.
@@ -330,3 +346,102 @@ class NikSearchForm(forms.Form):
         if len(nik) != 16 or not nik.isascii() or not nik.isdigit():
             raise forms.ValidationError(MSG_NIK_SIXTEEN_DIGITS)
         return nik
+
+
+# Legal documents ---------------------------------------------------------------
+
+
+class InstitutionDocumentRowForm(forms.Form):
+    """One kind of document: its number and dates, and the scan that makes it."""
+
+    number = forms.CharField(label=_("Nomor dokumen"), max_length=100, required=False)
+    issued_on = forms.DateField(
+        label=_("Tanggal dokumen"), required=False, widget=DateInput()
+    )
+    expires_on = forms.DateField(
+        label=_("Berlaku sampai"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Kosongkan bila berlaku tanpa batas waktu."),
+    )
+    scan = ScanField(required=False)
+
+    def __init__(self, *args, kind: DocumentKind, **kwargs):
+        super().__init__(*args, prefix=kind.value, **kwargs)
+        self.kind = kind
+        self.fields["scan"].label = _("Pindaian %(kind)s") % {"kind": kind.label}
+
+    def clean(self):
+        cleaned = super().clean()
+        issued_on, expires_on = cleaned.get("issued_on"), cleaned.get("expires_on")
+        if issued_on and expires_on and expires_on < issued_on:
+            self.add_error(
+                "expires_on",
+                _("Tanggal berlaku sampai tidak boleh sebelum tanggal dokumen."),
+            )
+        filled = cleaned.get("number") or issued_on or expires_on
+        if filled and not cleaned.get("scan") and "scan" not in self.errors:
+            self.add_error(
+                "scan",
+                _(
+                    "Unggah pindaian %(kind)s, atau kosongkan nomor dan tanggalnya: "
+                    "dokumen hanya dicatat bersama pindaiannya."
+                )
+                % {"kind": self.kind.label},
+            )
+        return cleaned
+
+    def row(self) -> dict:
+        """What the service stores for this kind."""
+        data = self.cleaned_data
+        return {
+            "kind": self.kind.value,
+            "number": data["number"].strip(),
+            "issued_on": data["issued_on"],
+            "expires_on": data["expires_on"],
+            "file": data["scan"],
+        }
+
+
+class InstitutionDocumentsForm:
+    """Every required document in one form: a row per kind, saved together.
+
+    A row counts only with its scan; at least one scan is needed. The form is
+    valid only when every row is.
+    """
+
+    MSG_NOTHING = _("Unggah paling sedikit satu pindaian dokumen.")
+
+    def __init__(self, data=None, files=None):
+        self.is_bound = data is not None
+        self.rows = [
+            InstitutionDocumentRowForm(data, files, kind=kind)
+            for kind in InstitutionDocument.REQUIRED_KINDS
+        ]
+        self._non_field_errors: list[str] = []
+
+    def __iter__(self):
+        return iter(self.rows)
+
+    def is_valid(self) -> bool:
+        if not self.is_bound:
+            return False
+        # Every row is checked, so that each shows its own errors.
+        results = [row.is_valid() for row in self.rows]
+        valid = all(results)
+        self._non_field_errors = []
+        if valid and not any(row.cleaned_data.get("scan") for row in self.rows):
+            self._non_field_errors.append(str(self.MSG_NOTHING))
+            return False
+        return valid
+
+    def non_field_errors(self) -> list[str]:
+        return self._non_field_errors
+
+    @property
+    def errors(self) -> bool:
+        return bool(self._non_field_errors) or any(row.errors for row in self.rows)
+
+    def cleaned_rows(self) -> list[dict]:
+        """The rows to store: those with a scan, in the order of the kinds."""
+        return [row.row() for row in self.rows if row.cleaned_data.get("scan")]

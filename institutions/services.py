@@ -3,9 +3,11 @@
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from .models import Institution, InstitutionChange
+from .models import Institution, InstitutionChange, InstitutionDocument
 from .signals import bank_account_changed
 
 IDENTITY_FIELDS = tuple(InstitutionChange.Field.values)
@@ -74,3 +76,37 @@ def record_identity_changes(
             sender=Institution, institution=institution, changes=bank_changes, by=by
         )
     return rows
+
+
+def upload_documents(
+    institution: Institution,
+    rows: Iterable[dict],
+    *,
+    by: AbstractBaseUser,
+) -> list[InstitutionDocument]:
+    """Store an institution's document scans together: all of them or none.
+
+    Each row (kind, number, issued_on, expires_on, file) becomes the document
+    in force for its kind; the ones it replaces are kept as history. Every row
+    is checked before the first file is written, and files already written
+    are removed again if storing a later one fails.
+    """
+    documents = [
+        InstitutionDocument(institution=institution, uploaded_by=by, **row)
+        for row in rows
+    ]
+    if not documents:
+        raise ValidationError(_("Tidak ada pindaian dokumen untuk disimpan."))
+    for document in documents:
+        document.full_clean(exclude=["institution", "uploaded_by"])
+    stored = []
+    try:
+        with transaction.atomic():
+            for document in documents:
+                document.save()
+                stored.append(document.file)
+    except BaseException:
+        for file in stored:
+            file.storage.delete(file.name)
+        raise
+    return documents

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import document_views, views
 
 app_name = "institutions"
 
@@ -10,6 +10,16 @@ urlpatterns = [
     path("lembaga/<int:pk>/", views.InstitutionDetailView.as_view(), name="detail"),
     path(
         "lembaga/<int:pk>/ubah/", views.InstitutionUpdateView.as_view(), name="update"
+    ),
+    path(
+        "lembaga/<int:pk>/dokumen/",
+        document_views.document_upload,
+        name="document_upload",
+    ),
+    path(
+        "lembaga/<int:pk>/dokumen/<int:doc_pk>/berkas/",
+        document_views.document_download,
+        name="document_download",
     ),
     path("wilayah/kecamatan/", views.district_options, name="district_options"),
     path("wilayah/desa/", views.village_options, name="village_options"),

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import (
     login_required,
     permission_required,
 )
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -37,6 +37,7 @@ from .filters import (
 )
 from .forms import (
     CertificateCodeForm,
+    InstitutionDocumentsForm,
     InstitutionForm,
     ParticipantChangeForm,
     ParticipantForm,
@@ -51,7 +52,7 @@ from .models import (
     TrainingEvent,
     Village,
 )
-from .services import save_institution
+from .services import save_institution, upload_documents
 
 
 class InstitutionListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
@@ -117,23 +118,77 @@ class InstitutionFormMixin:
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        form.fields["regency"].queryset = visible_regencies(self.request.user)
+        regencies = visible_regencies(self.request.user)
+        form.fields["regency"].queryset = regencies
+        form.preselect_regency(list(regencies[:2]))
         if not can_see_full_account(self.request.user):
             form.hide_account_number()
         return form
 
 
+# The name of the create form's "save, then propose a grant" button.
+PROPOSE_NEXT = "usulkan"
+
+
 class InstitutionCreateView(StaffPermissionMixin, InstitutionFormMixin, CreateView):
+    """A new institution, with the scans of its legal documents if at hand.
+
+    The institution and its documents are saved together or not at all.
+    """
+
     permission_required = "institutions.add_institution"
 
-    def form_valid(self, form):
-        form.instance.created_by = self.request.user
-        response = super().form_valid(form)
-        record_change(self.request.user, self.object, created=True)
-        messages.success(
-            self.request, _("Lembaga %(name)s dicatat.") % {"name": self.object}
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("documents", self.documents_form())
+        # A browser never sends a chosen file twice: a refused form loses them.
+        context["files_dropped"] = self.request.method == "POST" and bool(
+            self.request.FILES
         )
-        return response
+        return context
+
+    def documents_form(self) -> InstitutionDocumentsForm | None:
+        """The document rows, for whoever may upload documents."""
+        if not self.request.user.has_perm("institutions.add_institutiondocument"):
+            return None
+        if self.request.method == "POST":
+            return InstitutionDocumentsForm(self.request.POST, self.request.FILES)
+        return InstitutionDocumentsForm()
+
+    def post(self, request, *args, **kwargs):
+        self.object = None
+        form, documents = self.get_form(), self.documents_form()
+        # Every row is checked (no short cut), so each shows its own errors.
+        checked = [form.is_valid(), *(row.is_valid() for row in documents or ())]
+        if not all(checked):
+            return self.render_to_response(
+                self.get_context_data(form=form, documents=documents)
+            )
+        try:
+            with transaction.atomic():
+                form.instance.created_by = request.user
+                self.object = form.save()
+                record_change(request.user, self.object, created=True)
+                rows = documents.cleaned_rows() if documents else []
+                if rows:
+                    upload_documents(self.object, rows, by=request.user)
+        except ValidationError as error:
+            self.object = None
+            form.instance.pk = None
+            form.add_error(None, error.messages)
+            return self.render_to_response(
+                self.get_context_data(form=form, documents=documents)
+            )
+        messages.success(
+            request, _("Lembaga %(name)s dicatat.") % {"name": self.object}
+        )
+        if PROPOSE_NEXT in request.POST and request.user.has_perm(
+            "grants.propose_grant"
+        ):
+            # Most institutions are recorded for the proposal at hand.
+            proposal = reverse("grants:grant_propose")
+            return redirect(f"{proposal}?lembaga={self.object.pk}")
+        return redirect(self.get_success_url())
 
     def get_success_url(self):
         return reverse("institutions:detail", args=[self.object.pk])

@@ -8,11 +8,11 @@ from django.contrib.auth.decorators import (
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import cache_page
 from django.views.decorators.vary import vary_on_cookie
 
 from grants.models import LpjState, Program
-from institutions.filters import error_lines, plausible_region_code
 from institutions.models import Regency, regency_scope
 
 from . import queries, worklist
@@ -20,8 +20,14 @@ from .charts import Series, grouped_bars, horizontal_bars
 from .exports import csv_response, pdf_response, xlsx_response
 from .forms import PeriodForm
 
-FORMATS = {"html", "csv", "xlsx", "pdf", "print"}
+FORMATS = ("html", "csv", "xlsx", "pdf", "print")
+PUBLIC_FORMATS = ("html", "csv")
 PUBLIC_CACHE_SECONDS = 300
+
+YEARLY_TITLE = gettext_lazy("Lembaga penerima bantuan per tahun")
+REGION_TITLE = gettext_lazy("Lembaga penerima bantuan per wilayah")
+LPJ_TITLE = gettext_lazy("Kepatuhan LPJ")
+TRAINING_TITLE = gettext_lazy("Bimtek dan peserta")
 
 
 @login_required
@@ -49,13 +55,6 @@ def home(request):
 @permission_required("grants.view_grant", raise_exception=True)
 def index(request):
     return render(request, "reports/index.html")
-
-
-def _period(request) -> tuple[queries.Period | None, PeriodForm]:
-    form = PeriodForm(request.GET or None, default=queries.default_period())
-    if request.GET and not form.is_valid():
-        return None, form
-    return form.period(), form
 
 
 def _year_chart(report: queries.YearlyReport):
@@ -97,40 +96,50 @@ def _respond(request, fmt: str, *, template: str, context: dict, table, filename
 
 
 class BadReportRequest(Exception):
-    """A format or period the reports do not know."""
+    """A period, format or regency the reports do not understand."""
 
-    def __init__(self, form: PeriodForm | None = None):
+    def __init__(self, form: PeriodForm):
         super().__init__()
         self.form = form
 
 
-def _inputs(request) -> tuple[str, queries.Period, PeriodForm]:
-    """The format and period asked for, or BadReportRequest."""
-    fmt = request.GET.get("format", "html")
-    period, form = _period(request)
-    if period is None:
+def _inputs(request, formats=FORMATS) -> tuple[str, queries.Period, PeriodForm]:
+    """The format and period asked for, and the period control to show; or
+    BadReportRequest with the form that says what is wrong."""
+    form = PeriodForm(
+        request.GET or None, default=queries.default_period(), formats=formats
+    )
+    if form.is_bound and not form.is_valid():
         raise BadReportRequest(form)
-    if fmt not in FORMATS:
-        raise BadReportRequest
-    return fmt, period, form
+    period = form.period()
+    return form.fmt, period, form.shown(period)
 
 
-def report_view(view):
-    """Answer 400 to parameters no report understands, saying which."""
+def report_view(template: str, title=None):
+    """Answer 400 to parameters no report understands: the report's own page,
+    in the layout, with the period control saying what is wrong and no figures.
+    Whatever format was asked for, the answer is that page."""
 
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            return view(request, *args, **kwargs)
-        except BadReportRequest as bad:
-            context = {
-                "message": _("Parameter laporan tidak valid."),
-                "problems": error_lines(bad.form) if bad.form is not None else [],
-                "back_url": request.path,
-            }
-            return render(request, "400.html", context, status=400)
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except BadReportRequest as bad:
+                context = {"title": title, "form": bad.form, "invalid": True}
+                return render(request, template, context, status=400)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+def _has_yearly_data(report: queries.YearlyReport) -> bool:
+    return any(cell.grants for row in report.rows for cell in row.cells) or any(
+        status["grants"]
+        for _year, statuses in report.status_rows
+        for status in statuses
+    )
 
 
 def yearly_table(report: queries.YearlyReport):
@@ -153,14 +162,15 @@ def yearly_table(report: queries.YearlyReport):
     return columns, rows
 
 
-def _yearly(request, user, *, public: bool = False):
-    fmt, period, form = _inputs(request)
+def _yearly(request, user, inputs, *, public: bool = False):
+    fmt, period, form = inputs
     report = queries.yearly_report(user, period)
     context = {
-        "title": _("Lembaga penerima bantuan per tahun"),
+        "title": str(YEARLY_TITLE),
         "report": report,
         "kinds": queries.KINDS,
         "form": form,
+        "has_data": _has_yearly_data(report),
         "chart": _year_chart(report),
         "public": public,
     }
@@ -175,10 +185,10 @@ def _yearly(request, user, *, public: bool = False):
 
 
 @permission_required("grants.view_grant", raise_exception=True)
-@report_view
+@report_view("reports/yearly.html", YEARLY_TITLE)
 def yearly(request):
     """Per year: institutions aided, grants and amounts, and the range."""
-    return _yearly(request, request.user)
+    return _yearly(request, request.user, _inputs(request))
 
 
 def region_table(report: queries.RegionReport):
@@ -207,23 +217,22 @@ def region_table(report: queries.RegionReport):
     return columns, rows
 
 
-def _region(request, user, *, public: bool = False):
-    fmt, period, form = _inputs(request)
+def _region(request, user, inputs, *, public: bool = False):
+    fmt, period, form = inputs
     regency = None
-    if not plausible_region_code(request.GET.get("kabupaten")):
-        raise BadReportRequest
-    if request.GET.get("kabupaten"):
+    if form.regency:
         scope = None if user is None else regency_scope(user)
         regencies = Regency.objects.all()
         if scope is not None:
             regencies = regencies.filter(code__in=scope)
-        regency = get_object_or_404(regencies, code=request.GET["kabupaten"])
+        regency = get_object_or_404(regencies, code=form.regency)
     report = queries.region_report(user, period, regency)
     context = {
-        "title": _("Lembaga penerima bantuan per wilayah"),
+        "title": str(REGION_TITLE),
         "report": report,
         "kinds": queries.KINDS,
         "form": form,
+        "has_data": report.totals.total.grants > 0,
         "chart": _region_chart(report),
         "public": public,
     }
@@ -239,10 +248,10 @@ def _region(request, user, *, public: bool = False):
 
 
 @permission_required("grants.view_grant", raise_exception=True)
-@report_view
+@report_view("reports/region.html", REGION_TITLE)
 def region(request):
     """Regency x kind for a year or range, drilling down to districts."""
-    return _region(request, request.user)
+    return _region(request, request.user, _inputs(request))
 
 
 def lpj_table(report: queries.LpjReport):
@@ -275,15 +284,16 @@ def lpj_table(report: queries.LpjReport):
 
 
 @permission_required("grants.view_grant", raise_exception=True)
-@report_view
+@report_view("reports/lpj.html", LPJ_TITLE)
 def lpj(request):
     """LPJ compliance by regency and programme."""
     fmt, period, form = _inputs(request)
     report = queries.lpj_report(request.user, period)
     context = {
-        "title": _("Kepatuhan LPJ"),
+        "title": str(LPJ_TITLE),
         "report": report,
         "form": form,
+        "has_data": report.totals.aided > 0,
         "chart": horizontal_bars(
             _("LPJ per kabupaten/kota"),
             [row.label for row in report.by_regency],
@@ -327,15 +337,16 @@ def training_table(report: queries.TrainingReport):
 
 
 @permission_required("grants.view_grant", raise_exception=True)
-@report_view
+@report_view("reports/training.html", TRAINING_TITLE)
 def training(request):
     """Training events and participants; aided institutions that attended."""
     fmt, period, form = _inputs(request)
     report = queries.training_report(request.user, period)
     context = {
-        "title": _("Bimtek dan peserta"),
+        "title": str(TRAINING_TITLE),
         "report": report,
         "form": form,
+        "has_data": bool(report.by_year),
         "chart": grouped_bars(
             _("Peserta Bimtek per tahun"),
             [str(r["year"]) for r in report.by_year],
@@ -355,16 +366,15 @@ def training(request):
 @login_not_required
 @vary_on_cookie
 @cache_page(PUBLIC_CACHE_SECONDS)
-@report_view
+@report_view("reports/transparency.html")
 def transparency(request):
     """Public page: province-wide aggregates, no personal data, no names."""
-    fmt, period, form = _inputs(request)
-    if fmt not in ("html", "csv"):
-        raise BadReportRequest
+    inputs = _inputs(request, PUBLIC_FORMATS)
+    fmt, period, form = inputs
     if fmt == "csv" and request.GET.get("laporan") == "wilayah":
-        return _region(request, None, public=True)
+        return _region(request, None, inputs, public=True)
     if fmt == "csv":
-        return _yearly(request, None, public=True)
+        return _yearly(request, None, inputs, public=True)
     yearly_report = queries.yearly_report(None, period)
     region_report = queries.region_report(None, period)
     context = {
@@ -372,6 +382,7 @@ def transparency(request):
         "regions": region_report,
         "kinds": queries.KINDS,
         "form": form,
+        "has_data": _has_yearly_data(yearly_report),
         "year_chart": _year_chart(yearly_report),
         "region_chart": _region_chart(region_report),
     }

@@ -17,11 +17,14 @@ from django.utils.translation import gettext as _
 from grants import roles
 from grants.filters import LpjFilter
 from grants.models import Grant, GrantQuerySet, LpjState, LpjStatus, Program
+from institutions.models import Institution, InstitutionDocument
 
 Status = Grant.Status
 
 # An LPJ falling due within this many days is worth starting on now.
 LPJ_DUE_SOON_DAYS = 30
+# A document in force ending within this many days is worth renewing now.
+DOCUMENT_EXPIRING_DAYS = 30
 # A programme whose commitments reach this share of its ceiling is near it.
 NEAR_CEILING_PERCENT = 90
 
@@ -85,6 +88,19 @@ def _grant_counts(user, today: datetime.date) -> dict[str, int]:
     )
 
 
+def _documents_expiring(user, today: datetime.date) -> int:
+    """Documents in force of active institutions, expired or ending soon."""
+    horizon = today + datetime.timedelta(days=DOCUMENT_EXPIRING_DAYS)
+    return (
+        InstitutionDocument.objects.filter(
+            institution__in=Institution.objects.visible_to(user).active(),
+            expires_on__lte=horizon,
+        )
+        .latest_per_kind()
+        .count()
+    )
+
+
 def _programs_near_ceiling() -> int:
     # Ceilings are the province's: the count is not limited to a regency.
     # Compared in whole numbers: integer division would round the bar down.
@@ -99,12 +115,13 @@ def _programs_near_ceiling() -> int:
 
 def tasks_for(user) -> list[Task]:
     """The tasks waiting for the user's roles; none for a Pengamat (who has the
-    figures). Besides the permission lookups, at most three queries: the
-    regency scope, the grants, the programmes."""
+    figures). Besides the permission lookups, at most four queries: the
+    regency scope, the grants, the institution documents, the programmes."""
     held = [role for role, perm in ROLE_PERMISSIONS.items() if user.has_perm(perm)]
     if not held:
         return []
-    counts = _grant_counts(user, timezone.localdate())
+    today = timezone.localdate()
+    counts = _grant_counts(user, today)
     grants = "grants:grant_list"
     lpj = "grants:lpj_list"
     tasks: list[Task] = []
@@ -137,7 +154,14 @@ def tasks_for(user) -> list[Task]:
                 _url(lpj, keadaan=LpjState.NEEDS_REVISION),
                 roles.OPERATOR,
             ),
-            # Expiring documents join this list with the documents (issue 12).
+            # The institution list's filter shows the institutions concerned.
+            Task(
+                _("Dokumen lembaga kedaluwarsa atau berakhir dalam %(days)d hari")
+                % {"days": DOCUMENT_EXPIRING_DAYS},
+                _documents_expiring(user, today),
+                _url("institutions:list", dokumen_kedaluwarsa="1"),
+                roles.OPERATOR,
+            ),
         ]
     if roles.VERIFIKATOR in held:
         tasks += [

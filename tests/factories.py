@@ -5,6 +5,7 @@ import hashlib
 
 import factory
 from django.contrib.auth.models import Group, User
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from grants.models import Disbursement, Grant, GrantEvent, Program
@@ -13,6 +14,7 @@ from institutions.models import (
     Beneficiary,
     District,
     Institution,
+    InstitutionDocument,
     Participant,
     Regency,
     Speaker,
@@ -70,9 +72,36 @@ class VillageFactory(factory.django.DjangoModelFactory):
     kind = Village.Kind.DESA
 
 
+# The smallest PDF `common.uploads` accepts: its header and its end marker.
+TINY_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def add_documents(institution: Institution, **kwargs) -> list[InstitutionDocument]:
+    """Every required document of the institution, in force without expiry."""
+    return InstitutionDocument.objects.bulk_create(
+        [
+            InstitutionDocument(
+                institution=institution,
+                kind=kind,
+                number=f"{kind.value.upper()}/{institution.pk}",
+                file=ContentFile(TINY_PDF, name="scan.pdf"),
+                **kwargs,
+            )
+            for kind in InstitutionDocument.REQUIRED_KINDS
+        ]
+    )
+
+
 class InstitutionFactory(factory.django.DjangoModelFactory):
+    """An institution with all five required documents (`documents=False`: none)."""
+
     class Meta:
         model = Institution
+        skip_postgeneration_save = True
 
     kind = Institution.Kind.WKSBM
     wksbm_type = factory.LazyAttribute(
@@ -91,6 +120,11 @@ class InstitutionFactory(factory.django.DjangoModelFactory):
     bank_name = "Bank SulutGo"
     account_number = factory.Sequence(lambda n: f"{5000000000 + n}")
     account_holder = factory.LazyAttribute(lambda o: o.name)
+
+    @factory.post_generation
+    def documents(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            add_documents(self)
 
     class Params:
         without_papers = factory.Trait(
@@ -249,3 +283,93 @@ class ImportBatchFactory(factory.django.DjangoModelFactory):
     file = factory.django.FileField(filename="daftar_penerima.csv", data=SAMPLE_LIST)
     sha256 = hashlib.sha256(SAMPLE_LIST).hexdigest()
     size = len(SAMPLE_LIST)
+
+
+class InstitutionDocumentFactory(factory.django.DjangoModelFactory):
+    """One document scan (a tiny PDF) of an institution made without documents."""
+
+    class Meta:
+        model = InstitutionDocument
+
+    institution = factory.SubFactory(InstitutionFactory, documents=False)
+    kind = InstitutionDocument.Kind.DEED
+    number = factory.Sequence(lambda n: f"DOK/{n:04d}")
+    file = factory.django.FileField(filename="scan.pdf", data=TINY_PDF)
+
+
+def png_bytes(size: tuple[int, int] = (4, 4)) -> bytes:
+    """A real PNG image, as a phone photo of an activity would be."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def scan_upload(name: str = "bukti.pdf", data: bytes = TINY_PDF):
+    """An uploaded scan, as a browser sends it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def lpj_evidence(*kinds: str) -> dict:
+    """Evidence for an LPJ (`record_lpj(evidence=...)`): one scan per kind,
+    every required kind when none is named."""
+    from grants.models import LpjEvidence
+
+    chosen = kinds or tuple(kind.value for kind in LpjEvidence.REQUIRED_KINDS)
+    return {
+        kind: [scan_upload(f"{kind}.png", png_bytes())]
+        if kind == "foto"
+        else [scan_upload(f"{kind}.pdf")]
+        for kind in chosen
+    }
+
+
+class LpjRoundFactory(factory.django.DjangoModelFactory):
+    """A submission round of an existing LPJ (`report=`), as recorded."""
+
+    class Meta:
+        model = "grants.LpjRound"
+
+    number = 1
+    submitted_on = factory.LazyAttribute(lambda o: o.report.submitted_on)
+    amount_spent = factory.LazyAttribute(lambda o: o.report.amount_spent)
+    refund_amount = factory.LazyAttribute(lambda o: o.report.refund_amount)
+
+
+class LpjItemReviewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "grants.LpjItemReview"
+
+    round = factory.SubFactory(LpjRoundFactory)
+    kind = "kuitansi"
+    in_order = False
+    note = "Kuitansi tidak terbaca"
+
+
+class LpjEvidenceFactory(factory.django.DjangoModelFactory):
+    """One evidence file (a tiny PDF) of an existing LPJ (`report=`)."""
+
+    class Meta:
+        model = "grants.LpjEvidence"
+
+    kind = "penggunaan"
+    round = 1
+    file = factory.django.FileField(filename="scan.pdf", data=TINY_PDF)
+
+
+class LpjReminderFactory(factory.django.DjangoModelFactory):
+    """A reminder recorded and sent about a grant's LPJ (`grant=`)."""
+
+    class Meta:
+        model = "grants.LpjReminder"
+
+    kind = "sebelum-14"
+    recipient = factory.Sequence(lambda n: f"lembaga{n}@example.org")
+    due_date = factory.LazyAttribute(lambda o: o.grant.program.lpj_due_date)
+    sent_at = factory.LazyFunction(timezone.now)
+    attempts = 1

@@ -14,7 +14,14 @@ from django_tasks_db.backend import DatabaseBackend
 from import_export.forms import SelectableFieldsExportForm
 
 from common.models import DataAccessLog
-from grants.models import AccountabilityReport, Disbursement, Grant, GrantEvent, Program
+from grants.models import (
+    AccountabilityReport,
+    Disbursement,
+    EligibilityOverride,
+    Grant,
+    GrantEvent,
+    Program,
+)
 from grants.services import MSG_CEILING_BELOW_COMMITTED
 from imports.resources import GrantResource, InstitutionResource, ListCSV
 from institutions.models import (
@@ -33,6 +40,10 @@ from tests.factories import (
     GrantFactory,
     ImportBatchFactory,
     InstitutionFactory,
+    LpjEvidenceFactory,
+    LpjItemReviewFactory,
+    LpjReminderFactory,
+    LpjRoundFactory,
     ParticipantFactory,
     ProgramFactory,
     RegencyFactory,
@@ -100,8 +111,21 @@ def one_of_each(admin_user):
     village = institution.village
     GrantEventFactory(grant=grant, actor=admin_user)
     DisbursementFactory(grant=grant, transfer_reference="TRF-0001")
-    AccountabilityReport.objects.create(
-        grant=grant, submitted_on=datetime.date(2025, 1, 6), amount_spent=grant.amount
+    report = AccountabilityReport.objects.create(
+        grant=grant,
+        submitted_on=datetime.date(2025, 1, 6),
+        amount_spent=grant.amount,
+        round=1,
+    )
+    LpjItemReviewFactory(round=LpjRoundFactory(report=report))
+    LpjEvidenceFactory(report=report)
+    LpjReminderFactory(grant=grant)
+    EligibilityOverride.objects.create(
+        program=grant.program,
+        institution=institution,
+        reason="Dokumen domisili sedang diperbarui.",
+        problems=["Dokumen Surat keterangan domisili belum ada."],
+        granted_by=admin_user,
     )
     beneficiary = BeneficiaryFactory(village=village)
     BeneficiaryEnrollment.objects.create(

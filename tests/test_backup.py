@@ -47,7 +47,8 @@ def media(tmp_path, settings) -> Path:
 def data(media):
     """Some rows, an uploaded list (ImportBatch.file) and another uploaded file."""
     UserFactory.create_batch(2)
-    InstitutionFactory(name="Panti Asuhan Al-Ikhlas")
+    # Its document scans have their own test (tests/test_backup_scans.py).
+    InstitutionFactory(name="Panti Asuhan Al-Ikhlas", documents=False)
     batch = ImportBatchFactory()
     default_storage.save(EVIDENCE, ContentFile(b"%PDF-1.4 bukti transfer"))
     return batch

@@ -202,6 +202,11 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
+# Each scan (document, NPHD, LPJ evidence) is refused above this size. Django's
+# own limits stay: DATA_UPLOAD_MAX_MEMORY_SIZE counts the form fields, not the
+# files, and files above FILE_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) are spooled to a
+# temporary file. The proxy's body limit must allow several scans per request.
+BANSOS_UPLOAD_MAX_BYTES = env.int("BANSOS_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 
 # Regions: the province whose Kemendagri regions `load_regions` loads.
 BANSOS_PROVINCE_CODE = env.str("BANSOS_PROVINCE_CODE", default="75")
@@ -278,6 +283,43 @@ BANSOS_IMPORT_BACKGROUND_ROWS = env.int("BANSOS_IMPORT_BACKGROUND_ROWS", default
 # so it goes to a cache every process reads: Redis when REDIS_URL is set, else
 # files under BANSOS_CACHE_DIR (also shared by the web workers' page cache).
 BANSOS_CACHE_DIR = env.path("BANSOS_CACHE_DIR", default=BASE_DIR / "var" / "cache")
+
+# E-mail (LPJ reminders, `manage.py send_lpj_reminders`) ------------------------
+# EMAIL_URL (e.g. smtp+tls://user:password@mail.example.go.id:587) or EMAIL_HOST
+# with EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS. Without
+# either, development (DEBUG) prints the messages to the console and production
+# hands them to an SMTP server on localhost.
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="bansos@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+if env.str("EMAIL_URL", default=""):
+    _email = env.email_url("EMAIL_URL")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email.get("EMAIL_HOST", "localhost")
+    EMAIL_PORT = _email.get("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+elif env.str("EMAIL_HOST", default=""):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = env.str("EMAIL_HOST")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+    EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Reminders of an LPJ not yet handed in: so many days before its due date, and
+# so many days after it (each sent once per grant and recipient).
+BANSOS_LPJ_REMINDER_DAYS_BEFORE = env.list(
+    "BANSOS_LPJ_REMINDER_DAYS_BEFORE", cast=int, default=[14, 3]
+)
+BANSOS_LPJ_REMINDER_DAYS_OVERDUE = env.list(
+    "BANSOS_LPJ_REMINDER_DAYS_OVERDUE", cast=int, default=[1, 14, 30]
+)
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -216,3 +216,22 @@ WARN_AIDED_LAST_YEAR = gettext_noop(
     "Lembaga ini menerima bantuan pada tahun %(year)s; bantuan sebaiknya tidak diberikan setiap tahun."
 )
 WARN_LPJ_OVERDUE = gettext_noop("Lembaga ini memiliki LPJ yang terlambat.")
+
+# Blockers: problems a Pimpinan may override for one programme, with a reason.
+MSG_DOCUMENT_MISSING = gettext_noop("Dokumen %(kind)s belum ada.")
+MSG_DOCUMENT_EXPIRED = gettext_noop("Dokumen %(kind)s kedaluwarsa sejak %(date)s.")
+MSG_LPJ_OVERDUE = gettext_noop("Lembaga ini memiliki LPJ yang terlambat.")
+MSG_NEEDS_OVERRIDE = gettext_noop(
+    "Lembaga ini hanya dapat diusulkan dalam program ini dengan pengecualian dari "
+    "Pimpinan."
+)
+MSG_OVERRIDE_REASON_REQUIRED = gettext_noop("Alasan pengecualian wajib diisi.")
+MSG_OVERRIDE_NOTHING = gettext_noop(
+    "Lembaga ini tidak memiliki kendala yang perlu dikecualikan dalam program ini."
+)
+MSG_OVERRIDE_EXISTS = gettext_noop(
+    "Lembaga ini sudah mendapat pengecualian dalam program ini."
+)
+MSG_OVERRIDE_NOTE = gettext_noop(
+    "Diusulkan dengan pengecualian dari %(by)s: %(reason)s (dikecualikan: %(problems)s)"
+)

@@ -3,11 +3,15 @@
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from common.money import rupiah
+from common.uploads import validate_upload
 from institutions.models import Institution
 
 from ..models import AccountabilityReport, Disbursement, Grant, GrantEvent
@@ -36,6 +40,8 @@ from .workflow import lock_grant, transition_grant
 
 Status = Grant.Status
 
+MSG_REFUND_PROOF_REQUIRED = gettext_noop("Unggah pindaian bukti setor.")
+
 
 def account_text(bank: str, number: str, holder: str) -> str:
     return " / ".join(part or "-" for part in (bank, number, holder))
@@ -61,12 +67,18 @@ def record_nphd(
     number: str,
     date: datetime.date | None,
     note: str = "",
+    scan: File | None = None,
     expected_status: str | None = None,
 ) -> Grant:
-    """Record the signed grant agreement (NPHD) of an approved hibah."""
+    """Record the signed grant agreement (NPHD) of an approved hibah, with its scan."""
     require_role(by, "nphd")
     if not number.strip() or date is None:
         raise GrantError(_(MSG_NPHD_REQUIRED))
+    if scan is not None:
+        try:
+            kind = validate_upload(scan)
+        except ValidationError as error:
+            raise GrantError(" ".join(error.messages)) from error
     grant = lock_grant(grant, expected_status)
     if grant.status != Status.APPROVED:
         raise InvalidTransition(_(MSG_NPHD_REQUIRED))
@@ -84,7 +96,12 @@ def record_nphd(
         )
     previous = grant.nphd_number
     grant.nphd_number, grant.nphd_date = number.strip(), date
-    grant.save(update_fields=["nphd_number", "nphd_date", "updated_at"])
+    fields = ["nphd_number", "nphd_date", "updated_at"]
+    if scan is not None:
+        # A replaced scan stays in the storage: the agreement's history is kept.
+        grant.nphd_scan.save(f"nphd.{kind.extension}", scan, save=False)
+        fields.append("nphd_scan")
+    grant.save(update_fields=fields)
     record = [note.strip()] if note.strip() else []
     record.append(
         _("NPHD %(number)s tanggal %(date)s.")
@@ -92,6 +109,8 @@ def record_nphd(
     )
     if previous:
         record.append(_("Menggantikan NPHD %(number)s.") % {"number": previous})
+    if scan is not None:
+        record.append(_("Pindaian NPHD dilampirkan."))
     _record_step(grant, GrantEvent.Kind.NPHD, by=by, note=" ".join(record))
     return grant
 
@@ -229,19 +248,38 @@ def record_refund(
     by: AbstractBaseUser,
     refunded_on: datetime.date,
     refund_reference: str,
+    refund_proof: File | None = None,
     expected_status: str | None = None,
 ) -> Grant:
-    """Record the deposit of unspent money, which closes the grant."""
+    """Record the deposit of unspent money with its proof, which closes the grant."""
     require_role(by, "refund")
     if not refund_reference.strip():
         raise GrantError(_(MSG_REFUND_REFERENCE_REQUIRED))
+    if not refund_proof:
+        raise GrantError(_(MSG_REFUND_PROOF_REQUIRED))
+    try:
+        kind = validate_upload(refund_proof)
+    except ValidationError as error:
+        raise GrantError(" ".join(error.messages)) from error
     grant = lock_grant(grant, expected_status)
     if grant.status != Status.REFUND_DUE:
         raise InvalidTransition(message_invalid_transition(grant.status, Status.CLOSED))
     report = AccountabilityReport.objects.select_for_update().get(grant=grant)
     report.refunded_on = refunded_on
     report.refund_reference = refund_reference.strip()
-    report.save(update_fields=["refunded_on", "refund_reference", "updated_at"])
+    report.refund_proof.save(f"setoran.{kind.extension}", refund_proof, save=False)
+    try:
+        report.save(
+            update_fields=[
+                "refunded_on",
+                "refund_reference",
+                "refund_proof",
+                "updated_at",
+            ]
+        )
+    except Exception:
+        report.refund_proof.delete(save=False)
+        raise
     return transition_grant(
         grant,
         to=Status.CLOSED,

@@ -19,9 +19,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.money import rupiah
-from institutions.models import Institution
+from institutions.models import Institution, InstitutionDocument
 
-from ..models import AccountabilityReport, Grant, GrantEvent, Program
+from ..models import (
+    AccountabilityReport,
+    EligibilityOverride,
+    Grant,
+    GrantEvent,
+    Program,
+)
 from .duties import (
     MOVE_STEPS,
     refuse_duty_conflict,
@@ -36,11 +42,20 @@ from .errors import (
     MSG_CHECKLIST_INCOMPLETE,
     MSG_DECREE_BEFORE_YEAR,
     MSG_DECREE_REQUIRED,
+    MSG_DOCUMENT_EXPIRED,
+    MSG_DOCUMENT_MISSING,
     MSG_INACTIVE,
     MSG_KIND_NOT_ELIGIBLE,
     MSG_LPJ_NOT_ACCEPTED,
+    MSG_LPJ_OVERDUE,
+    MSG_NEEDS_OVERRIDE,
     MSG_NO_BANK_ACCOUNT,
+    MSG_NO_PERMISSION,
     MSG_OVER_DISBURSED,
+    MSG_OVERRIDE_EXISTS,
+    MSG_OVERRIDE_NOTE,
+    MSG_OVERRIDE_NOTHING,
+    MSG_OVERRIDE_REASON_REQUIRED,
     MSG_PERMIT_INVALID,
     MSG_PROGRAM_CLOSED,
     MSG_PROGRAM_YEAR,
@@ -50,10 +65,10 @@ from .errors import (
     MSG_REVISION_CHANGES_NOTHING,
     MSG_STALE,
     WARN_AIDED_LAST_YEAR,
-    WARN_LPJ_OVERDUE,
     CeilingExceeded,
     GrantError,
     InvalidTransition,
+    NotAllowed,
     NotEligible,
     StaleGrant,
     message_invalid_transition,
@@ -193,12 +208,59 @@ def transition_grant(
 
 @dataclass
 class Eligibility:
+    """What stands between an institution and a proposal in a programme.
+
+    `errors` can never be waived; `blockers` (missing or expired documents, an
+    overdue LPJ) can, by a Pimpinan's `EligibilityOverride`; `warnings` only ask
+    the proposer to confirm.
+    """
+
     errors: list[str] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    override: EligibilityOverride | None = None
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and (not self.blockers or self.override is not None)
+
+    @property
+    def needs_override(self) -> bool:
+        return bool(self.blockers) and self.override is None
+
+
+def document_blockers(institution: Institution, today: datetime.date) -> list[str]:
+    """Each required document of the institution that is missing or expired today."""
+    in_force = {
+        document.kind: document
+        for document in InstitutionDocument.objects.filter(
+            institution=institution
+        ).latest_per_kind()
+    }
+    problems = []
+    for kind in InstitutionDocument.REQUIRED_KINDS:
+        document = in_force.get(kind)
+        if document is None:
+            problems.append(_(MSG_DOCUMENT_MISSING) % {"kind": kind.label})
+        elif document.expired(today):
+            # Valid through its expiry date: expired from the day after.
+            since = document.expires_on + datetime.timedelta(days=1)
+            problems.append(
+                _(MSG_DOCUMENT_EXPIRED)
+                % {"kind": kind.label, "date": since.strftime("%d/%m/%Y")}
+            )
+    return problems
+
+
+def proposal_blockers(
+    institution: Institution, today: datetime.date | None = None
+) -> list[str]:
+    """What keeps the institution from any proposal unless a Pimpinan overrides it."""
+    today = today or timezone.localdate()
+    blockers = document_blockers(institution, today)
+    if Grant.objects.overdue_lpj(today).filter(institution=institution).exists():
+        blockers.append(_(MSG_LPJ_OVERDUE))
+    return blockers
 
 
 def check_eligibility(
@@ -231,6 +293,13 @@ def check_eligibility(
             or institution.accreditation_expires_on < today
         ):
             result.errors.append(_(MSG_ACCREDITATION_INVALID))
+    result.blockers = proposal_blockers(institution, today)
+    if result.blockers and program.pk is not None:
+        result.override = (
+            EligibilityOverride.objects.filter(program=program, institution=institution)
+            .select_related("granted_by")
+            .first()
+        )
     previous_year = program.year - 1
     if (
         Grant.objects.aided()
@@ -238,9 +307,38 @@ def check_eligibility(
         .exists()
     ):
         result.warnings.append(_(WARN_AIDED_LAST_YEAR) % {"year": previous_year})
-    if Grant.objects.overdue_lpj(today).filter(institution=institution).exists():
-        result.warnings.append(_(WARN_LPJ_OVERDUE))
     return result
+
+
+@transaction.atomic
+def grant_eligibility_override(
+    program: Program,
+    institution: Institution,
+    *,
+    by: AbstractBaseUser,
+    reason: str,
+    today: datetime.date | None = None,
+) -> EligibilityOverride:
+    """Let a Pimpinan waive an institution's blockers in one programme, saying why."""
+    if not by.has_perm("grants.add_eligibilityoverride"):
+        raise NotAllowed(_(MSG_NO_PERMISSION))
+    reason = reason.strip()
+    if not reason:
+        raise GrantError(_(MSG_OVERRIDE_REASON_REQUIRED))
+    # The same lock as a proposal: the override and a proposal never cross.
+    institution = Institution.objects.select_for_update().get(pk=institution.pk)
+    eligibility = check_eligibility(program, institution, today=today)
+    if eligibility.override is not None:
+        raise GrantError(_(MSG_OVERRIDE_EXISTS))
+    if not eligibility.blockers:
+        raise GrantError(_(MSG_OVERRIDE_NOTHING))
+    return EligibilityOverride.objects.create(
+        program=program,
+        institution=institution,
+        reason=reason,
+        problems=eligibility.blockers,
+        granted_by=by,
+    )
 
 
 @transaction.atomic
@@ -263,8 +361,12 @@ def propose_grant(
     institution = Institution.objects.select_for_update().get(pk=institution.pk)
     program = Program.objects.get(pk=program.pk)
     eligibility = check_eligibility(program, institution, today=today)
-    if not eligibility.ok:
+    if eligibility.errors:
         raise NotEligible(" ".join(eligibility.errors))
+    if not eligibility.ok:
+        raise NotEligible(" ".join([*eligibility.blockers, _(MSG_NEEDS_OVERRIDE)]))
+    # The override is recorded on the grant only when it waived something now.
+    override = eligibility.override if eligibility.blockers else None
     grant = Grant.objects.create(
         program=program,
         institution=institution,
@@ -273,7 +375,15 @@ def propose_grant(
         status=Status.PROPOSED,
         proposed_by=by,
         content_changed_by=by,
+        eligibility_override=override,
     )
+    if override is not None:
+        record = _(MSG_OVERRIDE_NOTE) % {
+            "by": override.granted_by.get_full_name() or override.granted_by,
+            "reason": override.reason,
+            "problems": " ".join(eligibility.blockers),
+        }
+        note = f"{note.strip()}\n{record}".strip()
     GrantEvent.objects.create(
         grant=grant, from_status="", to_status=Status.PROPOSED, actor=by, note=note
     )

@@ -39,51 +39,70 @@ class LpjListView(StaffPermissionMixin, InvalidFiltersAre400, FilterView):
 
 @permission_required("grants.add_accountabilityreport", raise_exception=True)
 def lpj_record(request, pk: int):
-    """Record the LPJ a grantee handed in."""
+    """Record the LPJ a grantee handed in, with its evidence, or its correction."""
     grant = scoped_grant(request, pk)
     returned = AccountabilityReport.objects.filter(
         grant=grant, status=AccountabilityReport.Status.NEEDS_REVISION
     ).first()
-    form = LpjForm(request.POST or None, grant=grant, instance=returned)
+    form = LpjForm(
+        request.POST or None,
+        request.FILES or None,
+        required_kinds=services.kinds_to_upload(returned),
+        returned=returned,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_lpj(grant, by=request.user, **form.cleaned_data)
+            services.record_lpj(grant, by=request.user, **form.service_arguments())
         except services.GrantError as error:
             form.add_error(None, error.message)
         else:
             messages.success(request, _("LPJ dicatat."))
             return redirect("grants:grant_detail", pk=grant.pk)
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "grants/lpj_form.html", {"form": form, "grant": grant}, status=status
-    )
+    context = {
+        "form": form,
+        "grant": grant,
+        "returned": returned,
+        "disbursed_total": services.disbursed_total(grant),
+    }
+    return render(request, "grants/lpj_form.html", context, status=status)
 
 
 @require_POST
 @permission_required("grants.verify_grant", raise_exception=True)
 def lpj_review(request, pk: int):
-    """Accept an LPJ or ask for a revision."""
+    """Record the finding on each evidence item: accepted, or back for a fix."""
     grant = scoped_grant(request, pk)
     report = get_object_or_404(AccountabilityReport, grant=grant)
+    # Whatever the form says: the page never offers it to the LPJ's recorder.
+    if report.recorded_by_id is not None and report.recorded_by_id == request.user.pk:
+        raise PermissionDenied(_(services.MSG_OWN_LPJ))
     form = LpjReviewForm(request.POST)
-    if form.is_valid():
-        try:
-            services.review_lpj(
-                report,
-                by=request.user,
-                accept=form.cleaned_data["decision"] == "accept",
-                note=form.cleaned_data["note"],
-                expected_status=form.cleaned_data["expected_status"],
-                expected_version=form.cleaned_data["expected_version"] or None,
-            )
-        except services.NotAllowed as error:
-            raise PermissionDenied(error.message) from error
-        except services.GrantError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Pemeriksaan LPJ dicatat."))
-    else:
+    if not form.is_valid():
         # The page comes back with the form and its errors; nothing is recorded.
-        messages.error(request, _("Pilih keputusan pemeriksaan LPJ."))
+        messages.error(request, _("Periksa kembali isian yang ditandai."))
         return render_grant(request, grant, {"review_lpj": form}, status=400)
+    try:
+        report = services.review_lpj(
+            report,
+            by=request.user,
+            items=form.findings(),
+            note=form.cleaned_data["note"],
+            expected_status=form.cleaned_data["expected_status"],
+            expected_version=form.cleaned_data["expected_version"] or None,
+        )
+    except services.NotAllowed as error:
+        raise PermissionDenied(error.message) from error
+    except services.LpjNotBalanced as error:
+        form.add_error(None, error.message)
+        return render_grant(request, grant, {"review_lpj": form}, status=400)
+    except services.GrantError as error:
+        messages.error(request, error.message)
+    else:
+        if report.status == AccountabilityReport.Status.ACCEPTED:
+            messages.success(request, _("LPJ diterima."))
+        else:
+            messages.success(
+                request, _("LPJ dikembalikan kepada Operator untuk diperbaiki.")
+            )
     return redirect("grants:grant_detail", pk=grant.pk)

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
@@ -25,6 +26,7 @@ from ..forms import (
     BulkActionForm,
     ConfirmBankForm,
     DisburseForm,
+    EligibilityOverrideForm,
     LpjReviewForm,
     NphdForm,
     ProposeForm,
@@ -33,8 +35,9 @@ from ..forms import (
     ResubmitForm,
     ReviseForm,
     VerifyForm,
+    open_programs_for,
 )
-from ..models import AccountabilityReport, Grant
+from ..models import AccountabilityReport, EligibilityOverride, Grant
 
 # Grants --------------------------------------------------------------------
 
@@ -89,8 +92,14 @@ ACTION_FORMS = {
 }
 
 
-def _action_form(action: str, grant: Grant, data=None):
+def _action_form(action: str, grant: Grant, data=None, files=None):
+    """The form of one action, prefilled with what the step usually records.
+
+    Dates are those of the day the step is taken (WITA) and the payment is what
+    is left to pay; results and decisions are never prefilled.
+    """
     form_class = ACTION_FORMS[action]
+    today = timezone.localdate()
     kwargs = {
         "prefix": action,
         "initial": {"expected_status": grant.status, "expected_version": grant.version},
@@ -99,11 +108,18 @@ def _action_form(action: str, grant: Grant, data=None):
         kwargs["checklist"] = grant.program.checklist or []
     if action in ("resubmit", "revise"):
         kwargs["initial"].update(amount=grant.amount, purpose=grant.purpose)
+    if action == "approve":
+        kwargs["initial"]["decree_date"] = today
     if action == "nphd":
-        kwargs["initial"].update(number=grant.nphd_number, date=grant.nphd_date)
+        kwargs["initial"].update(
+            number=grant.nphd_number, date=grant.nphd_date or today
+        )
+        kwargs["has_scan"] = bool(grant.nphd_scan)
     if action == "disburse":
-        kwargs["initial"]["amount"] = grant.amount - grant.disbursed_amount()
-    return form_class(data, **kwargs)
+        kwargs["initial"].update(
+            amount=grant.amount - grant.disbursed_amount(), paid_on=today
+        )
+    return form_class(data, files, **kwargs)
 
 
 def _steps(grant: Grant) -> list[tuple[str, object, object]]:
@@ -235,6 +251,7 @@ def _perform(action: str, grant: Grant, form, user):
             by=user,
             number=data["number"],
             date=data["date"],
+            scan=data.get("scan") or None,
             expected_status=expected,
         )
     if action == "confirm_bank":
@@ -255,6 +272,7 @@ def _perform(action: str, grant: Grant, form, user):
         by=user,
         refunded_on=data["refunded_on"],
         refund_reference=data["refund_reference"],
+        refund_proof=data["refund_proof"],
         expected_status=expected,
     )
 
@@ -297,7 +315,7 @@ def grant_action(request, pk: int, action: str):
     if action not in offered or not offered[action].allowed:
         reasons = offered[action].reasons if action in offered else ()
         raise PermissionDenied(" ".join(reasons))
-    form = _action_form(action, grant, request.POST)
+    form = _action_form(action, grant, request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Periksa kembali isian yang ditandai."))
         return render_grant(request, grant, {action: form}, status=400)
@@ -375,26 +393,89 @@ def grant_bulk(request):
     return redirect(_safe_next(request))
 
 
-@permission_required("grants.propose_grant", raise_exception=True)
+def proposal_institution(request) -> Institution | None:
+    """The institution a proposal page is for, among those the user may see."""
+    institution_id = request.GET.get("lembaga") or request.POST.get("lembaga")
+    if not institution_id or not str(institution_id).isdecimal():
+        return None
+    institutions = Institution.objects.visible_to(request.user).with_region()
+    return get_object_or_404(institutions, pk=institution_id)
+
+
+def render_propose(
+    request,
+    institution: Institution,
+    *,
+    form: ProposeForm | None = None,
+    override_form: EligibilityOverrideForm | None = None,
+    warnings: list[str] | None = None,
+    status: int = 200,
+):
+    """The proposal page: what blocks the institution, who waived it, the form.
+
+    A Pimpinan gets the form to grant an override; an Operator is told that
+    one is needed and where to upload the documents.
+    """
+    user = request.user
+    if form is None and user.has_perm("grants.propose_grant"):
+        initial = {}
+        if str(request.GET.get("program", "")).isdecimal():
+            initial["program"] = request.GET["program"]
+        form = ProposeForm(institution=institution, initial=initial)
+    blockers = services.proposal_blockers(institution)
+    can_override = user.has_perm("grants.add_eligibilityoverride")
+    if blockers and can_override and override_form is None:
+        override_form = EligibilityOverrideForm(institution=institution)
+    overrides = (
+        EligibilityOverride.objects.filter(
+            institution=institution, program__in=open_programs_for(institution)
+        )
+        .select_related("program", "granted_by")
+        .order_by("-program__year", "program__name")
+    )
+    return render(
+        request,
+        "grants/grant_propose.html",
+        {
+            "form": form,
+            "institution": institution,
+            "warnings": warnings or [],
+            "blockers": blockers,
+            "overrides": list(overrides) if blockers else [],
+            "override_form": override_form if can_override else None,
+        },
+        status=status,
+    )
+
+
 def grant_propose(request):
     """Propose a grant for an institution, showing the eligibility warnings first."""
-    institution_id = request.GET.get("lembaga") or request.POST.get("lembaga")
-    institutions = Institution.objects.visible_to(request.user).with_region()
-    if not institution_id or not str(institution_id).isdecimal():
+    user = request.user
+    may_propose = user.has_perm("grants.propose_grant")
+    # A Pimpinan comes here to waive blockers, not to propose.
+    if not (may_propose or user.has_perm("grants.add_eligibilityoverride")):
+        raise PermissionDenied
+    institution = proposal_institution(request)
+    if institution is None:
         messages.info(
             request, _("Pilih lembaga yang akan diusulkan dari daftar lembaga.")
         )
         return redirect("institutions:list")
-    institution = get_object_or_404(institutions, pk=institution_id)
-    form = ProposeForm(request.POST or None, institution=institution)
+    if request.method != "POST":
+        return render_propose(request, institution)
+    if not may_propose:
+        raise PermissionDenied
+    form = ProposeForm(request.POST, institution=institution)
     warnings: list[str] = []
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         program = form.cleaned_data["program"]
         eligibility = services.check_eligibility(program, institution)
         warnings = eligibility.warnings
-        if not eligibility.ok:
+        if eligibility.errors:
             for error in eligibility.errors:
                 form.add_error("program", error)
+        elif eligibility.needs_override:
+            form.add_error("program", _(services.MSG_NEEDS_OVERRIDE))
         elif warnings and not form.cleaned_data["accept_warnings"]:
             form.add_error(
                 "accept_warnings",
@@ -408,7 +489,7 @@ def grant_propose(request):
                     amount=form.cleaned_data["amount"],
                     purpose=form.cleaned_data["purpose"],
                     note=form.cleaned_data["note"],
-                    by=request.user,
+                    by=user,
                 )
             except services.NotAllowed as error:
                 raise PermissionDenied(error.message) from error
@@ -417,10 +498,6 @@ def grant_propose(request):
             else:
                 messages.success(request, _("Usulan bantuan dicatat."))
                 return redirect("grants:grant_detail", pk=grant.pk)
-    status = 400 if request.method == "POST" else 200
-    return render(
-        request,
-        "grants/grant_propose.html",
-        {"form": form, "institution": institution, "warnings": warnings},
-        status=status,
+    return render_propose(
+        request, institution, form=form, warnings=warnings, status=400
     )

@@ -52,8 +52,41 @@
     });
   }
 
+  // "Tandai semua sesuai": ticks, in the named container, every radio with the
+  // given value. Only on this explicit click: nothing is ticked beforehand.
+  function markAll(button) {
+    var container = document.getElementById(button.getAttribute("data-mark-all"));
+    var value = button.getAttribute("data-mark-value");
+    if (!container || value === null) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      container.querySelectorAll('input[type=radio]').forEach(function (radio) {
+        if (radio.value === value) {
+          radio.checked = true;
+          radio.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      });
+    });
+  }
+
+  // A field that repeats another until the user types in it (the account
+  // holder is usually the institution itself).
+  function copyFrom(field) {
+    var source = document.getElementById(field.getAttribute("data-copy-from"));
+    if (!source) return;
+    var following = field.value === "" || field.value === source.value;
+    field.addEventListener("input", function () {
+      following = field.value === "";
+    });
+    source.addEventListener("input", function () {
+      if (following) field.value = source.value;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("select[data-chain-child]").forEach(chain);
+    document.querySelectorAll("button[data-mark-all]").forEach(markAll);
+    document.querySelectorAll("input[data-copy-from]").forEach(copyFrom);
     document.querySelectorAll("input[data-select-all]").forEach(selectAll);
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
       select.addEventListener("change", function () { select.form.submit(); });

@@ -5,17 +5,24 @@ database is flushed afterwards; serialized_rollback brings the role groups back.
 """
 
 import re
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from grants import roles
-from grants.models import Disbursement, Grant, GrantEvent
+from grants.models import AccountabilityReport, Disbursement, Grant, GrantEvent
 from grants.services import MSG_BANK_CHANGED, MSG_OWN_BANK_CHANGE, MSG_OWN_PROPOSAL
-from institutions.models import Institution, InstitutionChange, Village
+from institutions.models import (
+    Institution,
+    InstitutionChange,
+    Regency,
+    StaffProfile,
+    Village,
+)
 from tests.factories import (
     GrantFactory,
     InstitutionFactory,
@@ -69,72 +76,178 @@ def assert_no_sideways_scroll(page: Page) -> None:
     assert width <= PHONE_WIDTH + 2, f"the page scrolls sideways: {width}px wide"
 
 
+class Journey:
+    """What people do on the pages, counted per step of the journey.
+
+    Every click, fill, choice, tick, file chosen and address typed counts one;
+    logging in and out does not (log_in/log_out use the page directly).
+    """
+
+    def __init__(self, page: Page):
+        self.page = page
+        self.step = ""
+        self.counts: dict[str, int] = {}
+
+    def begin(self, step: str) -> None:
+        self.step = step
+        self.counts.setdefault(step, 0)
+
+    def _count(self) -> None:
+        assert self.step, "begin() a step first"
+        self.counts[self.step] += 1
+
+    def goto(self, path: str) -> None:
+        self._count()
+        self.page.goto(path)
+
+    def click(self, locator: Locator) -> None:
+        self._count()
+        locator.click()
+
+    def fill(self, locator: Locator, value: str) -> None:
+        self._count()
+        locator.fill(value)
+
+    def select(self, locator: Locator, value: str) -> None:
+        self._count()
+        locator.select_option(value)
+
+    def check(self, locator: Locator) -> None:
+        self._count()
+        locator.check()
+
+    def upload(self, locator: Locator, *files: dict) -> None:
+        self._count()
+        locator.set_input_files(list(files))
+
+    def open_task(self, task: str, row: str) -> None:
+        """From Beranda: the task's link in "Tugas saya", then the row in its list."""
+        card = self.page.locator(".card.task").filter(
+            has=self.page.get_by_role("heading", name=task, exact=True)
+        )
+        self.click(card.get_by_role("link"))
+        self.click(self.page.get_by_role("link", name=row, exact=True))
+        expect(self.page).to_have_url(GRANT_URL)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    def table(self) -> str:
+        width = max(len(step) for step in self.counts)
+        lines = [f"{'Langkah':<{width}}  Interaksi"]
+        lines += [f"{step:<{width}}  {count:>9}" for step, count in self.counts.items()]
+        lines.append(f"{'Jumlah':<{width}}  {self.total:>9}")
+        return "\n".join(lines)
+
+    def publish(self, folder: Path) -> None:
+        """Print the table (pytest -s shows it) and keep it with the artifacts."""
+        text = self.table()
+        print(f"\n{text}")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "journey-interactions.txt").write_text(text + "\n", encoding="utf-8")
+
+
+def pdf(name: str) -> dict:
+    """A small real PDF, as a file chosen in the browser."""
+    return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
+DOCUMENT_KINDS = [
+    "Akta atau SK pendirian",
+    "SK terdaftar",
+    "NPWP",
+    "Halaman buku rekening",
+    "Surat keterangan domisili",
+]
+# Issue 11's target: the whole journey in at most 35 interactions, logins aside.
+# Issue 12 added ten files to choose (five institution documents, the NPHD,
+# four LPJ items) and two roles' steps (LPJ, its review): the journey measures
+# 49 now, 12 of them going from Beranda to the grant. The ceiling keeps that
+# from growing while the target is not met.
+INTERACTION_TARGET = 35
+INTERACTION_CEILING = 49
+INSTITUTION = "Majelis Taklim Nurul Huda"
+
+
 def test_grant_goes_from_new_institution_to_disbursement_through_four_roles(
-    page: Page, regions
+    page: Page, regions, request
 ):
-    UserFactory(username="operator", first_name="Rahmat Operator", role=roles.OPERATOR)
+    operator = UserFactory(
+        username="operator", first_name="Rahmat Operator", role=roles.OPERATOR
+    )
+    # The operator works on Boalemo only: the form starts there.
+    StaffProfile.objects.create(user=operator).regencies.add(
+        Regency.objects.get(code="75.02")
+    )
     UserFactory(
         username="verifikator", first_name="Sri Verifikator", role=roles.VERIFIKATOR
     )
     UserFactory(username="pimpinan", first_name="Hasan Pimpinan", role=roles.PIMPINAN)
     UserFactory(username="bendahara", first_name="Nur Bendahara", role=roles.BENDAHARA)
     program = ProgramFactory(
-        name="Bantuan Sosial Lembaga", checklist=["Proposal", "KTP ketua"]
+        name="Bantuan Sosial Lembaga",
+        checklist=["Proposal", "KTP ketua"],
     )
+    journey = Journey(page)
 
-    # 1. Operator: the institution, then the proposal.
+    # 1. Operator: the institution with its documents, then the proposal.
     log_in(page, "operator")
-    page.goto("/lembaga/baru/")
-    page.get_by_label("Jenis lembaga").select_option("wksbm")
-    page.get_by_label("Jenis WKSBM").select_option("majelis_taklim")
-    page.get_by_label("Nama lembaga").fill("Majelis Taklim Nurul Huda")
-    page.get_by_label("Nama ketua").fill("Hj. Siti Rahmah Mooduto")
-    page.get_by_label("Telepon").fill("0812-4455-6677")
+    journey.begin("Operator: lembaga baru dan dokumennya")
+    nav = page.get_by_role("navigation", name="Navigasi utama")
+    journey.click(nav.get_by_role("link", name="Lembaga", exact=True))
+    journey.click(page.get_by_role("link", name="Tambah lembaga"))
+    journey.select(page.get_by_label("Jenis lembaga"), "wksbm")
+    journey.select(page.get_by_label("Jenis WKSBM"), "majelis_taklim")
+    journey.fill(page.get_by_label("Nama lembaga"), INSTITUTION)
+    journey.fill(page.get_by_label("Nama ketua"), "Hj. Siti Rahmah Mooduto")
     # What verification and payment need on record.
-    page.get_by_label("Nomor register").fill("460/DINSOS-BLM/017/2023")
-    page.get_by_label("NPWP").fill("01.234.567.8-901.000")
-    page.get_by_label("Bank").fill("Bank SulutGo")
-    page.get_by_label("Nomor rekening").fill("0011-2233-4455")
-    page.get_by_label("Nama rekening").fill("Majelis Taklim Nurul Huda")
+    journey.fill(page.get_by_label("Nomor register"), "460/DINSOS-BLM/017/2023")
+    journey.fill(page.get_by_label("NPWP:", exact=True), "01.234.567.8-901.000")
+    journey.fill(page.get_by_label("Bank:", exact=True), "Bank SulutGo")
+    journey.fill(page.get_by_label("Nomor rekening"), "0011-2233-4455")
+    # The account holder follows the name until someone types in it.
+    expect(page.get_by_label("Nama rekening")).to_have_value(INSTITUTION)
 
-    regency, district, village = (
-        page.locator("#id_regency"),
-        page.locator("#id_district"),
-        page.locator("#id_village"),
-    )
-    expect(district.locator("option")).to_have_count(1)  # only "---------"
+    district, village = page.locator("#id_district"), page.locator("#id_village")
+    expect(page.locator("#id_regency")).to_have_value("75.02")
+    expect(district.locator('option[value="75.02.01"]')).to_have_text("Paguyaman")
     # A full reload would wipe this; the chained selects must not reload.
     page.evaluate("window.__marker = 1")
     with page.expect_response(
-        lambda r: r.url.endswith("/wilayah/kecamatan/?parent=75.02")
-    ) as districts:
-        regency.select_option("75.02")
-    assert districts.value.status == 200
-    expect(district.locator('option[value="75.02.01"]')).to_have_text("Paguyaman")
-    # The district change empties the villages with a fetch of its own; wait for
-    # it, or its late answer could wipe the villages fetched next.
-    expect(village).to_be_disabled()
-    with page.expect_response(
         lambda r: r.url.endswith("/wilayah/desa/?parent=75.02.01")
     ) as villages:
-        district.select_option("75.02.01")
+        journey.select(district, "75.02.01")
     assert villages.value.status == 200
     expect(village.locator('option[value="75.02.01.2004"]')).to_have_text("Bongo Nol")
     expect(village).to_be_enabled()
-    village.select_option("75.02.01.2004")
+    journey.select(village, "75.02.01.2004")
     assert page.evaluate("window.__marker") == 1
+    for kind in DOCUMENT_KINDS:
+        journey.upload(page.get_by_label(f"Pindaian {kind}"), pdf(f"{kind}.pdf"))
+    # Saved, and straight on to the proposal it was recorded for.
+    journey.click(page.get_by_role("button", name="Lanjut ke usulan bantuan"))
+    expect(page).to_have_url(re.compile(r"/bantuan/usul/\?lembaga=\d+$"))
+    expect(page.locator("main")).to_contain_text(INSTITUTION)
 
-    page.get_by_role("button", name="Simpan").click()
-    expect(page).to_have_url(re.compile(r"/lembaga/\d+/$"))
-    expect(page.get_by_role("heading", level=1)).to_contain_text(
-        "Majelis Taklim Nurul Huda"
-    )
-    grant_path = propose(page, str(program), "Rp 15.000.000")
+    journey.begin("Operator: usulan")
+    program_select = page.get_by_label("Program")
+    if program_select.input_value() != str(program.pk):
+        journey.select(program_select, str(program.pk))
+    journey.fill(page.get_by_label("Nilai bantuan"), "Rp 15.000.000")
+    journey.fill(page.get_by_label("Peruntukan"), "Pengadaan rebana dan pengeras suara")
+    journey.click(page.get_by_role("button", name="Usulkan", exact=True))
+    expect(page).to_have_url(GRANT_URL)
+    expect(page.locator("#grant-status")).to_have_text("Diusulkan")
+    grant_path = urlparse(page.url).path
     expect(page.locator("dl.details").first).to_contain_text("Rp15.000.000")
     log_out(page)
 
     # 2. Verifikator: every document on the checklist is in order.
-    log_in(page, "verifikator", grant_path)
+    log_in(page, "verifikator")
+    journey.begin("Verifikator: verifikasi")
+    journey.open_task("Usulan menunggu verifikasi", INSTITUTION)
     verify = page.locator("#form-verify")
     expect(verify).to_be_visible()
     # Returning and rejecting stay behind their closed disclosures.
@@ -142,41 +255,57 @@ def test_grant_goes_from_new_institution_to_disbursement_through_four_roles(
     expect(page.locator("#more-reject > summary")).to_have_text("Tolak usulan")
     expect(verify.get_by_role("radio")).to_have_count(4)
     expect(verify.get_by_role("radio", checked=True)).to_have_count(0)
+    journey.click(verify.get_by_role("button", name="Tandai semua sesuai"))
     for item in ("Proposal", "KTP ketua"):
         row = verify.get_by_role("group", name=item, exact=True)
-        row.get_by_label("Sesuai", exact=True).check()
-    verify.get_by_label("Catatan Proposal").fill("Lengkap dan bertanda tangan.")
-    verify.get_by_role("button", name="Verifikasi").click()
+        expect(row.get_by_label("Sesuai", exact=True)).to_be_checked()
+    journey.click(verify.get_by_role("button", name="Verifikasi", exact=True))
     expect(page.locator("#grant-status")).to_have_text("Terverifikasi")
     log_out(page)
 
-    # 3. Pimpinan: the decree (dates typed day-first), then the signed NPHD.
-    log_in(page, "pimpinan", grant_path)
+    # 3. Pimpinan: the decree (dated today unless changed), then the signed NPHD.
+    log_in(page, "pimpinan")
+    journey.begin("Pimpinan: persetujuan")
+    journey.open_task("Bantuan menunggu persetujuan", INSTITUTION)
     approve = page.locator("#form-approve")
-    approve.get_by_label("Nomor SK penetapan").fill("400/DINSOS/SK/17")
-    approve.get_by_label("Tanggal SK").fill(f"{TODAY:%d/%m/%Y}")
-    approve.get_by_role("button", name="Setujui").click()
+    expect(approve.get_by_label("Tanggal SK")).to_have_value(f"{TODAY:%d/%m/%Y}")
+    journey.fill(approve.get_by_label("Nomor SK penetapan"), "400/DINSOS/SK/17")
+    journey.click(approve.get_by_role("button", name="Setujui"))
     expect(page.locator("#grant-status")).to_have_text("Disetujui")
+    journey.begin("Pimpinan: NPHD")
     nphd = page.locator("#form-nphd")
-    nphd.get_by_label("Nomor NPHD").fill("NPHD/DINSOS/042")
-    nphd.get_by_label("Tanggal NPHD").fill(f"{TODAY:%d/%m/%Y}")
-    nphd.get_by_role("button", name="Catat NPHD").click()
+    expect(nphd.get_by_label("Tanggal NPHD")).to_have_value(f"{TODAY:%d/%m/%Y}")
+    journey.fill(nphd.get_by_label("Nomor NPHD"), "NPHD/DINSOS/042")
+    journey.upload(nphd.get_by_label("Pindaian NPHD"), pdf("nphd-bertanda-tangan.pdf"))
+    journey.click(nphd.get_by_role("button", name="Catat NPHD"))
     expect(page.locator("#grant-nphd")).to_contain_text("NPHD/DINSOS/042")
     log_out(page)
 
     # 4. Bendahara: the verified account, then the whole amount in one transfer.
-    log_in(page, "bendahara", grant_path)
+    log_in(page, "bendahara")
+    journey.begin("Bendahara: penyaluran")
+    journey.open_task("Bantuan disetujui, siap disalurkan", INSTITUTION)
     expect(page.locator("#pay-to")).to_contain_text("Bank SulutGo 001122334455")
     disburse = page.locator("#form-disburse")
     expect(disburse.get_by_label("Jumlah")).to_have_value("15.000.000")
-    disburse.get_by_label("Tanggal salur").fill(f"{TODAY:%d/%m/%Y}")
-    disburse.get_by_label("Nomor bukti transfer").fill("TRF-BSG-0042")
-    disburse.get_by_role("button", name="Catat penyaluran").click()
+    expect(disburse.get_by_label("Tanggal salur")).to_have_value(f"{TODAY:%d/%m/%Y}")
+    journey.fill(disburse.get_by_label("Nomor bukti transfer"), "TRF-BSG-0042")
+    journey.click(disburse.get_by_role("button", name="Catat penyaluran"))
     expect(page.locator("#grant-status")).to_have_text("Disalurkan")
+    log_out(page)
 
-    # 5. The timeline and the database tell the same story.
+    # 5. Operator and Verifikator: the LPJ with its evidence, then its review.
+    record_lpj_step(page, journey)
+    accept_lpj_step(page, journey)
+
+    journey.publish(request.config.rootpath / "test-artifacts")
+    over = journey.total - INTERACTION_TARGET
+    if over > 0:
+        print(f"{over} interaksi di atas target {INTERACTION_TARGET} (issue 11).")
+    assert journey.total <= INTERACTION_CEILING, journey.table()
+
+    # 6. The timeline and the database tell the same story.
     timeline = page.locator("ol#timeline > li")
-    expect(timeline).to_have_count(5)
     for index, (label, actor) in enumerate(
         [
             ("Diusulkan", "Rahmat Operator"),
@@ -192,32 +321,121 @@ def test_grant_goes_from_new_institution_to_disbursement_through_four_roles(
     institution = Institution.objects.get()
     assert (institution.kind, institution.wksbm_type) == ("wksbm", "majelis_taklim")
     assert institution.village_id == "75.02.01.2004"
+    assert institution.account_holder == INSTITUTION
     assert institution.created_by.username == "operator"
+    assert institution.documents.count() == len(DOCUMENT_KINDS)
     grant = Grant.objects.get()
     assert grant_path == f"/bantuan/{grant.pk}/"
     assert (grant.institution, grant.program) == (institution, program)
     assert grant.amount == 15_000_000
-    assert grant.status == Grant.Status.DISBURSED
     assert grant.decree_number == "400/DINSOS/SK/17"
     assert grant.decree_date == grant.nphd_date == TODAY
+    with grant.nphd_scan.open("rb") as scan:
+        assert scan.read() == PDF
     assert {item: r["ok"] for item, r in grant.checklist_results.items()} == {
         "Proposal": True,
         "KTP ketua": True,
     }
-    assert grant.checklist_results["Proposal"]["note"] == "Lengkap dan bertanda tangan."
     disbursement = Disbursement.objects.get(grant=grant)
     assert disbursement.paid_on == TODAY
     assert disbursement.amount == 15_000_000
     assert disbursement.transfer_reference == "TRF-BSG-0042"
     assert disbursement.paid_to_account_number == "001122334455"
-    events = GrantEvent.objects.filter(grant=grant).order_by("created_at", "pk")
-    assert [(e.from_status, e.to_status, e.actor.username) for e in events] == [
+    report = AccountabilityReport.objects.get(grant=grant)
+    assert (report.status, report.amount_spent, report.refund_amount) == (
+        AccountabilityReport.Status.ACCEPTED,
+        15_000_000,
+        0,
+    )
+    assert report.submitted_on == TODAY
+    assert grant.status == Grant.Status.CLOSED
+    events = GrantEvent.objects.filter(grant=grant, kind=GrantEvent.Kind.STATUS)
+    moves = events.order_by("created_at", "pk")
+    assert [(e.from_status, e.to_status, e.actor.username) for e in moves] == [
         ("", "proposed", "operator"),
         ("proposed", "verified", "verifikator"),
         ("verified", "approved", "pimpinan"),
-        ("approved", "approved", "pimpinan"),
         ("approved", "disbursed", "bendahara"),
+        ("disbursed", "closed", "verifikator"),
     ]
+
+
+LPJ_EVIDENCE = [
+    "Laporan penggunaan dana",
+    "SPTJ ditandatangani",
+    "Bukti pengeluaran (kuitansi)",
+    "Foto kegiatan",
+]
+
+
+def record_lpj_step(page: Page, journey: Journey) -> None:
+    """The Operator records the LPJ with its four pieces of evidence."""
+    log_in(page, "operator")
+    journey.begin("Operator: LPJ")
+    # Due on 10 January: on "Tugas saya" only in its last 30 days, so the
+    # operator goes by the menu's LPJ list.
+    nav = page.get_by_role("navigation", name="Navigasi utama")
+    journey.click(nav.get_by_role("link", name="LPJ", exact=True))
+    journey.click(page.get_by_role("link", name=INSTITUTION, exact=True))
+    journey.click(page.get_by_role("link", name="Catat LPJ", exact=True))
+    expect(page.get_by_label("Tanggal diserahkan")).to_have_value(f"{TODAY:%d/%m/%Y}")
+    expect(page.get_by_label("Sisa dana disetor (Rp)")).to_have_value("0")
+    journey.fill(page.get_by_label("Dana terpakai (Rp)"), "15.000.000")
+    for kind in LPJ_EVIDENCE:
+        journey.upload(page.get_by_label(kind), pdf(f"{kind}.pdf"))
+    journey.click(page.get_by_role("button", name="Simpan LPJ"))
+    expect(page).to_have_url(GRANT_URL)
+    expect(page.locator("#lpj")).to_contain_text("Diserahkan")
+    log_out(page)
+
+
+def accept_lpj_step(page: Page, journey: Journey) -> None:
+    """The Verifikator finds every piece of evidence in order and accepts."""
+    log_in(page, "verifikator")
+    journey.begin("Verifikator: pemeriksaan LPJ")
+    journey.open_task("LPJ menunggu pemeriksaan", INSTITUTION)
+    review = page.locator("#form-review_lpj")
+    expect(review.get_by_role("radio", checked=True)).to_have_count(0)
+    journey.click(review.get_by_role("button", name="Tandai semua sesuai"))
+    expect(review.get_by_role("radio", checked=True)).to_have_count(len(LPJ_EVIDENCE))
+    journey.click(review.get_by_role("button", name="Simpan pemeriksaan"))
+    expect(page.locator("#grant-status")).to_have_text("Selesai")
+
+
+@pytest.mark.browser_context_args(viewport={"width": PHONE_WIDTH, "height": 740})
+def test_the_new_institution_form_with_its_scans_fits_a_360px_phone(
+    page: Page, regions
+):
+    UserFactory(username="operator", role=roles.OPERATOR)
+
+    log_in(page, "operator", "/lembaga/baru/")
+
+    for kind in DOCUMENT_KINDS:
+        expect(page.get_by_label(f"Pindaian {kind}")).to_be_visible()
+    assert_no_sideways_scroll(page)
+    page.locator(".document-details > summary").first.click()
+    assert_no_sideways_scroll(page)
+
+
+@pytest.mark.browser_context_args(viewport={"width": PHONE_WIDTH, "height": 740})
+def test_the_grant_page_with_its_open_step_fits_a_360px_phone(page: Page, regions):
+    UserFactory(username="verifikator", role=roles.VERIFIKATOR)
+    institution = InstitutionFactory(
+        name="Paguyuban Rukun Duka Al-Ikhlas Bongo Nol Kecamatan Paguyaman",
+        village=Village.objects.get(code="75.02.01.2004"),
+    )
+    program = ProgramFactory(
+        checklist=["Proposal bertanda tangan ketua dan sekretaris", "KTP ketua"]
+    )
+    grant = GrantFactory(program=program, institution=institution)
+
+    log_in(page, "verifikator", f"/bantuan/{grant.pk}/")
+
+    expect(page.locator("#form-verify")).to_be_visible()
+    assert_no_sideways_scroll(page)
+    page.locator("#more-reject > summary").click()
+    expect(page.locator("#form-reject")).to_be_visible()
+    assert_no_sideways_scroll(page)
 
 
 def test_verifier_who_proposed_a_grant_is_not_offered_to_verify_it(page: Page):

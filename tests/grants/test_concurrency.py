@@ -20,6 +20,7 @@ from grants.models import AccountabilityReport, Disbursement, Grant, GrantEvent,
 from grants.services import (
     MSG_BANK_CHANGED,
     CeilingExceeded,
+    Finding,
     GrantError,
     InvalidTransition,
     NotEligible,
@@ -43,6 +44,7 @@ from tests.factories import (
     InstitutionFactory,
     ProgramFactory,
     UserFactory,
+    lpj_evidence,
 )
 
 pytestmark = [
@@ -424,12 +426,18 @@ def test_recording_and_reviewing_an_lpj_at_once_do_not_deadlock(first, review):
                 by=operator,
                 submitted_on=datetime.date(YEAR + 1, 1, 8),
                 amount_spent=grant.amount,
+                evidence=lpj_evidence(),
             ),
             "review": lambda: review_lpj(
                 report,
                 by=verifier,
-                accept=review == "accept",
-                note="" if review == "accept" else "Kuitansi kurang",
+                items={
+                    kind: Finding(
+                        in_order=review == "accept" or kind != "kuitansi",
+                        note="" if review == "accept" else "Kuitansi kurang",
+                    )
+                    for kind in ("penggunaan", "sptj", "kuitansi", "foto")
+                },
                 expected_status=LpjStatus.SUBMITTED,
             ),
         },

@@ -10,6 +10,8 @@ from grants.models import (
     Disbursement,
     Grant,
     GrantEvent,
+    LpjEvidence,
+    LpjItemReview,
     Program,
 )
 from grants.services import (
@@ -23,12 +25,12 @@ from grants.services import (
     MSG_DUPLICATE_TRANSFER,
     MSG_INACTIVE,
     MSG_KIND_NOT_ELIGIBLE,
-    MSG_LPJ_EXCEEDS,
     MSG_LPJ_EXISTS,
-    MSG_LPJ_INCOMPLETE,
+    MSG_LPJ_NEGATIVE,
     MSG_LPJ_NOT_ACCEPTED,
     MSG_LPJ_NOT_DUE,
     MSG_LPJ_NOT_PENDING,
+    MSG_LPJ_OVERDUE,
     MSG_NO_BANK_ACCOUNT,
     MSG_NO_PERMISSION,
     MSG_OVER_DISBURSED,
@@ -40,10 +42,11 @@ from grants.services import (
     MSG_REVISION_AFTER_PAYMENT,
     MSG_STALE,
     WARN_AIDED_LAST_YEAR,
-    WARN_LPJ_OVERDUE,
     CeilingExceeded,
+    Finding,
     GrantError,
     InvalidTransition,
+    LpjNotBalanced,
     NotAllowed,
     NotEligible,
     OverDisbursement,
@@ -69,6 +72,8 @@ from tests.factories import (
     InstitutionFactory,
     ProgramFactory,
     UserFactory,
+    lpj_evidence,
+    scan_upload,
 )
 from tests.grants.helpers import exactly, snapshot
 
@@ -352,18 +357,19 @@ def test_proposing_does_not_warn_without_aid_the_year_before(
     assert warnings == []
 
 
-def test_proposing_warns_about_an_overdue_lpj(program, operator):
+def test_an_overdue_lpj_blocks_a_proposal_without_an_override(program, operator):
     overdue = GrantFactory(program=ProgramFactory(year=2022), disbursed=True)
 
-    _, warnings = propose_grant(
-        program=program,
-        institution=overdue.institution,
-        amount=10_000_000,
-        by=operator,
-        today=TODAY,
-    )
+    with pytest.raises(NotEligible, match=re.escape(MSG_LPJ_OVERDUE)):
+        propose_grant(
+            program=program,
+            institution=overdue.institution,
+            amount=10_000_000,
+            by=operator,
+            today=TODAY,
+        )
 
-    assert warnings == [WARN_LPJ_OVERDUE]
+    assert not Grant.objects.filter(program=program).exists()
 
 
 def test_an_lpj_not_yet_due_or_already_submitted_is_not_overdue(program):
@@ -385,14 +391,19 @@ def test_an_lpj_not_yet_due_or_already_submitted_is_not_overdue(program):
 
 def test_warnings_do_not_stop_a_proposal(program):
     institution = InstitutionFactory()
-    GrantFactory(
+    aided = GrantFactory(
         program=ProgramFactory(year=2023), institution=institution, disbursed=True
+    )
+    # An overdue LPJ would block the proposal (tests/grants/test_eligibility_documents.py).
+    AccountabilityReport.objects.create(
+        grant=aided, submitted_on=datetime.date(2024, 1, 5)
     )
 
     result = check_eligibility(program, institution, today=TODAY)
 
     assert result.ok
-    assert result.warnings == [WARN_AIDED_LAST_YEAR % {"year": 2023}, WARN_LPJ_OVERDUE]
+    assert result.warnings == [WARN_AIDED_LAST_YEAR % {"year": 2023}]
+    assert result.blockers == []
 
 
 # Verifying ----------------------------------------------------------------------
@@ -1359,11 +1370,19 @@ def hand_in(grant: Grant, by, **fields) -> AccountabilityReport:
     values = {
         "submitted_on": datetime.date(2025, 1, 6),
         "amount_spent": grant.amount,
-        "has_usage_report": True,
-        "has_signed_statement": True,
-        "has_receipts": True,
+        "evidence": lpj_evidence(),
     }
     return record_lpj(grant, by=by, **{**values, **fields})
+
+
+def findings(**to_fix: str) -> dict[str, Finding]:
+    """The verifier's findings: every item in order but those `to_fix` (kind=note)."""
+    return {
+        kind.value: Finding(
+            in_order=kind.value not in to_fix, note=to_fix.get(kind.value, "")
+        )
+        for kind in LpjEvidence.REQUIRED_KINDS
+    }
 
 
 def test_an_operator_records_the_lpj_of_a_disbursed_grant(disbursed, operator):
@@ -1401,13 +1420,28 @@ def test_a_second_lpj_for_a_grant_is_refused(disbursed, operator):
 
 
 @pytest.mark.parametrize(
-    ("spent", "refund"),
-    [(9_000_000, 1_000_001), (10_000_001, 0), (-1, 0), (0, -1)],
+    ("spent", "refund", "message"),
+    [
+        (
+            9_000_000,
+            1_000_001,
+            "Dana terpakai ditambah sisa dana disetor (Rp10.000.001) melebihi dana "
+            "yang disalurkan (Rp10.000.000).",
+        ),
+        (
+            10_000_001,
+            0,
+            "Dana terpakai (Rp10.000.001) melebihi dana yang disalurkan "
+            "(Rp10.000.000).",
+        ),
+        (-1, 0, MSG_LPJ_NEGATIVE),
+        (0, -1, MSG_LPJ_NEGATIVE),
+    ],
 )
-def test_an_lpj_cannot_account_for_more_than_the_grant_or_less_than_zero(
-    disbursed, operator, spent, refund
+def test_an_lpj_cannot_account_for_more_than_was_disbursed_or_less_than_zero(
+    disbursed, operator, spent, refund, message
 ):
-    with pytest.raises(GrantError, match=exactly(MSG_LPJ_EXCEEDS)):
+    with pytest.raises(GrantError, match=exactly(message)):
         hand_in(disbursed, operator, amount_spent=spent, refund_amount=refund)
 
     assert not AccountabilityReport.objects.exists()
@@ -1426,7 +1460,7 @@ def test_accepting_an_lpj_without_refund_closes_the_grant(
 ):
     report = hand_in(disbursed, operator)
 
-    review_lpj(report, by=verifier, accept=True)
+    review_lpj(report, by=verifier, items=findings())
 
     report.refresh_from_db()
     assert report.status == AccountabilityReport.Status.ACCEPTED
@@ -1445,7 +1479,7 @@ def test_accepting_an_lpj_with_money_left_asks_for_the_refund(
         disbursed, operator, amount_spent=8_000_000, refund_amount=2_000_000
     )
 
-    review_lpj(report, by=verifier, accept=True, note="Sisa wajib disetor")
+    review_lpj(report, by=verifier, items=findings(), note="Sisa wajib disetor")
 
     assert Grant.objects.get(pk=disbursed.pk).status == Status.REFUND_DUE
     event = only_event(disbursed)
@@ -1457,11 +1491,19 @@ def test_accepting_an_lpj_with_money_left_asks_for_the_refund(
 
 
 @pytest.mark.parametrize("note", ["", "  "])
-def test_sending_an_lpj_back_needs_a_reason(disbursed, operator, verifier, note):
+def test_sending_an_lpj_back_needs_a_note_on_the_item(
+    disbursed, operator, verifier, note
+):
     report = hand_in(disbursed, operator)
 
-    with pytest.raises(GrantError, match=exactly(MSG_REASON_REQUIRED)):
-        review_lpj(report, by=verifier, accept=False, note=note)
+    with pytest.raises(
+        GrantError,
+        match=exactly(
+            "Tulis catatan perbaikan untuk Bukti pengeluaran (kuitansi) yang "
+            "ditandai perlu perbaikan."
+        ),
+    ):
+        review_lpj(report, by=verifier, items=findings(kuitansi=note))
 
     report.refresh_from_db()
     assert report.status == AccountabilityReport.Status.SUBMITTED
@@ -1470,7 +1512,7 @@ def test_sending_an_lpj_back_needs_a_reason(disbursed, operator, verifier, note)
 def test_an_lpj_sent_back_keeps_the_grant_disbursed(disbursed, operator, verifier):
     report = hand_in(disbursed, operator)
 
-    review_lpj(report, by=verifier, accept=False, note="Kuitansi belum lengkap")
+    review_lpj(report, by=verifier, items=findings(kuitansi="Kuitansi belum lengkap"))
 
     report.refresh_from_db()
     assert report.status == AccountabilityReport.Status.NEEDS_REVISION
@@ -1481,10 +1523,10 @@ def test_an_lpj_sent_back_keeps_the_grant_disbursed(disbursed, operator, verifie
 
 def test_an_accepted_lpj_cannot_be_reviewed_again(disbursed, operator, verifier):
     report = hand_in(disbursed, operator)
-    review_lpj(report, by=verifier, accept=True)
+    review_lpj(report, by=verifier, items=findings())
 
     with pytest.raises(GrantError, match=exactly(MSG_LPJ_NOT_PENDING)):
-        review_lpj(report, by=verifier, accept=False, note="Salah periksa")
+        review_lpj(report, by=verifier, items=findings(sptj="Salah periksa"))
 
     assert disbursed.events.count() == 1
 
@@ -1494,7 +1536,7 @@ def test_reviewing_an_lpj_needs_the_verify_permission(disbursed, operator, role)
     report = hand_in(disbursed, operator)
 
     with pytest.raises(NotAllowed, match=exactly(MSG_NO_PERMISSION)):
-        review_lpj(report, by=UserFactory(role=role), accept=True)
+        review_lpj(report, by=UserFactory(role=role), items=findings())
 
     assert Grant.objects.get(pk=disbursed.pk).status == Status.DISBURSED
 
@@ -1503,7 +1545,7 @@ def refund_due(disbursed, operator, verifier) -> AccountabilityReport:
     report = hand_in(
         disbursed, operator, amount_spent=8_000_000, refund_amount=2_000_000
     )
-    review_lpj(report, by=verifier, accept=True)
+    review_lpj(report, by=verifier, items=findings())
     return report
 
 
@@ -1517,6 +1559,7 @@ def test_recording_the_refund_closes_the_grant(
         by=treasurer,
         refunded_on=datetime.date(2025, 2, 3),
         refund_reference=" STS-0042 ",
+        refund_proof=scan_upload("setoran.pdf"),
     )
 
     report.refresh_from_db()
@@ -1542,6 +1585,7 @@ def test_a_refund_needs_its_deposit_reference(
             by=treasurer,
             refunded_on=datetime.date(2025, 2, 3),
             refund_reference=reference,
+            refund_proof=scan_upload("setoran.pdf"),
         )
 
     assert snapshot(disbursed) == before
@@ -1564,6 +1608,7 @@ def test_a_refund_is_recorded_only_when_one_is_due(disbursed, operator, treasure
             by=treasurer,
             refunded_on=datetime.date(2025, 2, 3),
             refund_reference="STS-0042",
+            refund_proof=scan_upload("setoran.pdf"),
         )
 
     assert snapshot(disbursed) == before
@@ -1583,6 +1628,7 @@ def test_recording_a_refund_needs_the_disburse_permission(
             by=operator,
             refunded_on=datetime.date(2025, 2, 3),
             refund_reference="STS-0042",
+            refund_proof=scan_upload("setoran.pdf"),
         )
 
     assert snapshot(disbursed) == before
@@ -1665,7 +1711,7 @@ def test_each_step_of_the_workflow_writes_exactly_one_event(
                     grant, operator, amount_spent=9_000_000, refund_amount=1_000_000
                 ),
                 by=verifier,
-                accept=True,
+                items=findings(),
             ),
             verifier,
             Status.REFUND_DUE,
@@ -1676,6 +1722,7 @@ def test_each_step_of_the_workflow_writes_exactly_one_event(
                 by=treasurer,
                 refunded_on=datetime.date(2025, 2, 3),
                 refund_reference="STS-0042",
+                refund_proof=scan_upload("setoran.pdf"),
             ),
             treasurer,
             Status.CLOSED,
@@ -1710,14 +1757,22 @@ def test_an_lpj_that_leaves_money_unaccounted_for_cannot_be_accepted(
 ):
     report = hand_in(disbursed, operator, amount_spent=8_000_000, refund_amount=0)
 
-    with pytest.raises(GrantError, match=r"Rp10\.000\.000"):
-        review_lpj(report, by=verifier, accept=True)
+    with pytest.raises(
+        LpjNotBalanced,
+        match=exactly(
+            "Semua bukti sesuai, tetapi dana terpakai ditambah sisa dana disetor "
+            "(Rp8.000.000) tidak sama dengan dana yang disalurkan (Rp10.000.000). "
+            "Tandai laporan penggunaan dana perlu perbaikan dan tulis catatannya."
+        ),
+    ):
+        review_lpj(report, by=verifier, items=findings())
 
     report.refresh_from_db()
     disbursed.refresh_from_db()
     assert report.status == AccountabilityReport.Status.SUBMITTED
     assert disbursed.status == Status.DISBURSED
-    assert MSG_LPJ_INCOMPLETE.startswith("LPJ harus")
+    assert not LpjItemReview.objects.exists()
+    assert report.rounds.get().accepted is None
 
 
 @pytest.mark.parametrize(
@@ -1765,8 +1820,10 @@ def test_a_reviewer_who_read_an_earlier_version_of_the_lpj_cannot_accept_it(
 ):
     report = hand_in(disbursed, operator, amount_spent=6_000_000, refund_amount=0)
     read = report.version
-    review_lpj(report, by=verifier, accept=False, note="Kuitansi kurang.")
-    hand_in(disbursed, operator, amount_spent=10_000_000)
+    review_lpj(report, by=verifier, items=findings(kuitansi="Kuitansi kurang."))
+    hand_in(
+        disbursed, operator, amount_spent=10_000_000, evidence=lpj_evidence("kuitansi")
+    )
     other_verifier = UserFactory(role=roles.VERIFIKATOR)
 
     # Still "submitted", as on the screen, but not the report that was read.
@@ -1774,7 +1831,7 @@ def test_a_reviewer_who_read_an_earlier_version_of_the_lpj_cannot_accept_it(
         review_lpj(
             report,
             by=other_verifier,
-            accept=True,
+            items=findings(),
             expected_status=AccountabilityReport.Status.SUBMITTED,
             expected_version=read,
         )
@@ -1782,5 +1839,7 @@ def test_a_reviewer_who_read_an_earlier_version_of_the_lpj_cannot_accept_it(
     report.refresh_from_db()
     assert report.status == AccountabilityReport.Status.SUBMITTED
     assert Grant.objects.get(pk=disbursed.pk).status == Status.DISBURSED
-    review_lpj(report, by=other_verifier, accept=True, expected_version=report.version)
+    review_lpj(
+        report, by=other_verifier, items=findings(), expected_version=report.version
+    )
     assert Grant.objects.get(pk=disbursed.pk).status == Status.CLOSED

@@ -20,10 +20,12 @@ from tests.factories import (
     GrantFactory,
     ImportBatchFactory,
     InstitutionFactory,
+    LpjEvidenceFactory,
     ParticipantFactory,
     ProgramFactory,
     TrainingEventFactory,
     UserFactory,
+    scan_upload,
 )
 
 pytestmark = pytest.mark.django_db
@@ -92,9 +94,32 @@ MATRIX = [
     ),
     ("bantuan", "/bantuan/", ALL_ROLES),
     ("bantuan detail", "/bantuan/{grant}/", scoped_read()),
-    ("usul", "/bantuan/usul/?lembaga={institution}", only("Operator")),
+    # A Pimpinan opens the proposal page to grant an exception from it.
+    ("usul", "/bantuan/usul/?lembaga={institution}", only("Operator", "Pimpinan")),
+    (
+        "pengecualian GET",
+        "/bantuan/usul/pengecualian/",
+        dict.fromkeys(WHO, 405) | {"anonymous": 302},
+    ),
+    ("nphd berkas", "/bantuan/{approved_grant}/nphd/berkas/", scoped_read()),
+    ("lembaga dokumen", "/lembaga/{institution}/dokumen/", only("Operator")),
+    (
+        "dokumen berkas",
+        "/lembaga/{institution}/dokumen/{document}/berkas/",
+        only("Operator", "Verifikator", "Pimpinan", "Bendahara"),
+    ),
     ("lpj", "/lpj/", ALL_ROLES),
     ("lpj catat", "/lpj/{disbursed_grant}/catat/", only("Operator")),
+    (
+        "bukti lpj",
+        "/lpj/{disbursed_grant}/bukti/{lpj_evidence}/",
+        only("Operator", "Verifikator", "Pimpinan", "Bendahara"),
+    ),
+    (
+        "bukti setor",
+        "/lpj/{refund_grant}/bukti-setor/",
+        only("Operator", "Verifikator", "Pimpinan", "Bendahara"),
+    ),
     ("bimtek", "/bimtek/", ALL_ROLES),
     ("bimtek detail", "/bimtek/{event}/", scoped_read()),
     ("bimtek baru", "/bimtek/baru/", only("Operator", scoped=200)),
@@ -241,6 +266,8 @@ POST_MATRIX = [
             "refund-expected_status": "refund_due",
             "refund-refunded_on": TODAY.strftime("%d/%m/%Y"),
             "refund-refund_reference": "STS-1",
+            # A fresh file per request (see test_post_access_matrix).
+            "refund-refund_proof": lambda: scan_upload("setoran.pdf"),
         },
         only("Bendahara") | {"other_regency_operator": 404},
         grant_is("refund_grant", "closed"),
@@ -252,6 +279,7 @@ POST_MATRIX = [
             "nphd-expected_status": "approved",
             "nphd-number": "NPHD/BARU/1",
             "nphd-date": f"02/01/{YEAR}",
+            "nphd-scan": lambda: scan_upload("nphd.pdf"),
         },
         only("Pimpinan", "Operator", others=403),
         nphd_recorded,
@@ -302,7 +330,13 @@ POST_MATRIX = [
     (
         "periksa lpj",
         "/lpj/{disbursed_grant}/periksa/",
-        {"decision": "accept", "expected_status": "submitted"},
+        {
+            "expected_status": "submitted",
+            **{
+                f"item_{kind}": "sesuai"
+                for kind in ("penggunaan", "sptj", "kuitansi", "foto")
+            },
+        },
         only("Verifikator", others=403) | {"other_regency_operator": 403},
         lpj_accepted,
     ),
@@ -379,18 +413,23 @@ def world(regions):
     objects["participant"] = ParticipantFactory(
         event=objects["event"], institution=institution
     )
-    AccountabilityReport.objects.create(
+    lpj = AccountabilityReport.objects.create(
         grant=objects["disbursed_grant"],
         submitted_on=datetime.date(YEAR, 1, 5),
         amount_spent=objects["disbursed_grant"].amount,
     )
-    AccountabilityReport.objects.create(
+    objects["lpj_evidence"] = LpjEvidenceFactory(report=lpj, round=0)
+    refund_lpj = AccountabilityReport.objects.create(
         grant=objects["refund_grant"],
         status=AccountabilityReport.Status.ACCEPTED,
         submitted_on=datetime.date(YEAR, 1, 5),
         amount_spent=objects["refund_grant"].amount - 1_000_000,
         refund_amount=1_000_000,
     )
+    objects["document"] = institution.documents.first()
+    objects["approved_grant"].nphd_scan.save("scan.pdf", scan_upload("nphd.pdf"))
+    # A deposit proof on file, for its download page to answer.
+    refund_lpj.refund_proof.save("scan.pdf", scan_upload("setoran.pdf"))
     changed = Institution.objects.get(pk=objects["bank_changed_grant"].institution_id)
     changed.account_number = "9990001112"
     save_institution(changed, by=proposer)
@@ -444,6 +483,7 @@ def test_post_access_matrix(client, world, who, name, url, data, expected, done)
     user = make_user(who)
     if user:
         client.force_login(user)
+    data = {key: value() if callable(value) else value for key, value in data.items()}
     response = client.post(url.format(**world), data)
     # A successful action redirects to the grant page.
     got = 200 if response.status_code == 302 and user else response.status_code

@@ -14,6 +14,7 @@ from tests.factories import (
     InstitutionFactory,
     ProgramFactory,
     UserFactory,
+    lpj_evidence,
 )
 
 pytestmark = pytest.mark.django_db
@@ -199,6 +200,7 @@ def test_the_lpj_counts_follow_an_lpj_recorded_in_the_workspace(
                 "submitted_on": f"05/01/{YEAR}",
                 "amount_spent": "10.000.000",
                 "refund_amount": "0",
+                **{f"evidence_{k}": v for k, v in lpj_evidence().items()},
             },
         )
 

@@ -370,6 +370,6 @@ def test_a_bad_report_parameter_is_explained_in_the_site_layout(listed, staff):
     response = staff.get("/laporan/tahunan/?tahun=1e5")
     assert response.status_code == 400
     text = page(response)
-    assert "Parameter laporan tidak valid." in text
+    assert "Tidak ada angka yang ditampilkan karena periode tidak valid." in text
     assert "Tahun: Masukkan keseluruhan angka bilangan." in text
     assert '<nav class="main-nav"' in text

@@ -8,10 +8,19 @@ from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from grants.models import AccountabilityReport, Grant
-from grants.services import MSG_OWN_PROPOSAL, grant_actions, record_lpj
+from grants.forms import MSG_NPHD_SCAN_REQUIRED
+from grants.models import AccountabilityReport, Grant, LpjEvidence
+from grants.services import (
+    MSG_OWN_PROPOSAL,
+    GrantError,
+    grant_actions,
+    record_lpj,
+    record_nphd,
+)
 from institutions.models import Village
 from tests.factories import (
     GrantFactory,
@@ -276,6 +285,9 @@ def test_verifying_with_every_document_in_order_records_the_notes(
 # The LPJ review -----------------------------------------------------------------
 
 
+EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
+
+
 @pytest.fixture
 def submitted_lpj(users, program, institution):
     grant = GrantFactory(
@@ -290,28 +302,28 @@ def submitted_lpj(users, program, institution):
         by=users["Operator"],
         submitted_on=TODAY,
         amount_spent=10_000_000,
-        has_usage_report=True,
-        has_signed_statement=True,
-        has_receipts=True,
+        evidence={
+            kind.value: [SimpleUploadedFile(f"{kind.value}.pdf", EVIDENCE_PDF)]
+            for kind in LpjEvidence.REQUIRED_KINDS
+        },
     )
 
 
-def test_the_lpj_review_has_no_decision_chosen(client, users, submitted_lpj):
+def test_the_lpj_review_has_no_finding_chosen(client, users, submitted_lpj):
     client.force_login(users["Verifikator"])
 
     content = page(client.get(f"/bantuan/{submitted_lpj.grant_id}/"))
 
     form = re.search(r'<form [^>]*id="form-review_lpj".*?</form>', content, re.S)
-    radios = re.findall(r'<input type="radio" name="decision"[^>]*>', form.group(0))
-    assert [re.search(r'value="(\w+)"', r).group(1) for r in radios] == [
-        "accept",
-        "revise",
-    ]
+    radios = re.findall(r'<input type="radio"[^>]*>', form.group(0))
+    assert len(radios) == 2 * len(LpjEvidence.REQUIRED_KINDS)
     assert not any("checked" in radio for radio in radios)
+    # No decision to pick: it follows from the findings.
+    assert 'name="decision"' not in form.group(0)
     assert "<select" not in form.group(0)
 
 
-def test_an_lpj_review_without_a_decision_is_refused_and_changes_nothing(
+def test_an_lpj_review_without_findings_is_refused_and_changes_nothing(
     client, users, submitted_lpj
 ):
     grant = submitted_lpj.grant
@@ -323,7 +335,9 @@ def test_an_lpj_review_without_a_decision_is_refused_and_changes_nothing(
     )
 
     assert response.status_code == 400
-    assert field_error(response, "decision") == ["Pilih keputusan pemeriksaan LPJ."]
+    assert field_error(response, "item_penggunaan") == [
+        "Pilih Sesuai atau Perlu perbaikan untuk Laporan penggunaan dana."
+    ]
     submitted_lpj.refresh_from_db()
     grant.refresh_from_db()
     assert submitted_lpj.status == AccountabilityReport.Status.SUBMITTED
@@ -372,3 +386,217 @@ def test_the_payment_form_masks_the_account_for_whoever_may_not_see_it(
 
     assert ACCOUNT not in block
     assert f"Bank SulutGo ******{ACCOUNT[-4:]}" in block
+
+
+# Defaults: today's date where the step happens today, the amount left to pay --
+
+
+def input_value(response, name: str) -> str | None:
+    tag = re.search(rf'<input [^>]*name="{name}"[^>]*>', page(response))
+    assert tag, f"no input {name}"
+    value = re.search(r'value="([^"]*)"', tag.group(0))
+    return value.group(1) if value else None
+
+
+def test_the_decree_date_defaults_to_today_in_wita(client, users, program, institution):
+    grant = make_grant(program, institution, users, Status.VERIFIED)
+    client.force_login(users["Pimpinan"])
+
+    response = client.get(f"/bantuan/{grant.pk}/")
+
+    assert input_value(response, "approve-decree_date") == f"{TODAY:%d/%m/%Y}"
+    assert input_value(response, "approve-decree_number") is None
+
+
+def test_the_payment_defaults_to_today_and_the_amount_left_to_pay(
+    client, users, program, institution
+):
+    grant = make_grant(program, institution, users, Status.APPROVED)
+    grant.disbursements.create(
+        paid_on=TODAY,
+        amount=4_000_000,
+        transfer_reference="TRF-1",
+        recorded_by=users["Bendahara"],
+    )
+    client.force_login(users["Bendahara"])
+
+    response = client.get(f"/bantuan/{grant.pk}/")
+
+    assert input_value(response, "disburse-paid_on") == f"{TODAY:%d/%m/%Y}"
+    remaining = f"{grant.amount - 4_000_000:,}".replace(",", ".")
+    assert input_value(response, "disburse-amount") == remaining
+    assert input_value(response, "disburse-transfer_reference") is None
+
+
+def test_mark_all_in_order_is_a_separate_button_that_ticks_nothing_itself(
+    client, users, program, institution
+):
+    grant = make_grant(program, institution, users, Status.PROPOSED)
+    client.force_login(users["Verifikator"])
+
+    content = page(client.get(f"/bantuan/{grant.pk}/"))
+
+    form = re.search(r'<form [^>]*id="form-verify".*?</form>', content, re.S).group(0)
+    button = re.search(r"<button [^>]*data-mark-all[^>]*>([^<]*)</button>", form)
+    assert button.group(1) == "Tandai semua sesuai"
+    assert 'type="button"' in button.group(0)
+    assert 'data-mark-all="verify-checklist"' in button.group(0)
+    assert 'data-mark-value="on"' in button.group(0)
+    # Shown by the script only: without it the button would do nothing.
+    assert " hidden" in button.group(0)
+    assert "checked" not in form
+
+
+# The NPHD scan ------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
+
+
+def scan(content: bytes = PDF, name: str = "nphd.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+@pytest.fixture
+def fresh_storage(settings):
+    """An empty in-memory storage: the suite's one outlives each test."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+
+
+@pytest.fixture
+def unsigned(fresh_storage, users, program, institution):
+    """An approved hibah waiting for its signed agreement."""
+    return GrantFactory(
+        program=program,
+        institution=institution,
+        proposed_by=users["Operator"],
+        approved=True,
+        nphd_number="",
+        nphd_date=None,
+    )
+
+
+def stored_nphd_files(grant) -> list[str]:
+    try:
+        return default_storage.listdir(f"bantuan/{grant.pk}/nphd")[1]
+    except FileNotFoundError:
+        return []
+
+
+def post_nphd(client, grant, **files):
+    return client.post(
+        f"/bantuan/{grant.pk}/nphd/",
+        {
+            "nphd-expected_status": "approved",
+            "nphd-number": "NPHD/DINSOS/7",
+            "nphd-date": f"{TODAY:%d/%m/%Y}",
+            **files,
+        },
+    )
+
+
+def test_the_nphd_form_asks_for_the_scan_and_defaults_its_date_to_today(
+    client, users, unsigned
+):
+    client.force_login(users["Pimpinan"])
+
+    response = client.get(f"/bantuan/{unsigned.pk}/")
+
+    content = page(response)
+    form = re.search(r'<form [^>]*id="form-nphd"[^>]*>', content).group(0)
+    assert 'enctype="multipart/form-data"' in form
+    assert '<label for="id_nphd-scan">Pindaian NPHD:</label>' in content
+    assert input_value(response, "nphd-date") == f"{TODAY:%d/%m/%Y}"
+
+
+def test_the_nphd_is_recorded_with_its_scan_and_the_page_links_it(
+    client, users, unsigned
+):
+    client.force_login(users["Pimpinan"])
+
+    response = post_nphd(client, unsigned, **{"nphd-scan": scan()})
+
+    assert response.status_code == 302
+    unsigned.refresh_from_db()
+    assert (unsigned.nphd_number, unsigned.nphd_date) == ("NPHD/DINSOS/7", TODAY)
+    assert unsigned.nphd_scan.name.startswith(f"bantuan/{unsigned.pk}/nphd/")
+    assert unsigned.nphd_scan.name.endswith(".pdf")
+    with unsigned.nphd_scan.open("rb") as stored:
+        assert stored.read() == PDF
+    event = unsigned.events.get()
+    assert event.note == (
+        f"NPHD NPHD/DINSOS/7 tanggal {TODAY:%d/%m/%Y}. Pindaian NPHD dilampirkan."
+    )
+    detail = page(client.get(f"/bantuan/{unsigned.pk}/"))
+    link = re.search(r'<a href="([^"]+)" id="nphd-scan-link">', detail)
+    assert link.group(1) == f"/bantuan/{unsigned.pk}/nphd/berkas/"
+
+
+def test_an_nphd_without_its_scan_is_refused_for_a_hibah(client, users, unsigned):
+    client.force_login(users["Pimpinan"])
+
+    response = post_nphd(client, unsigned)
+
+    assert response.status_code == 400
+    assert field_error(response, "nphd-scan") == [str(MSG_NPHD_SCAN_REQUIRED)]
+    unsigned.refresh_from_db()
+    assert (unsigned.nphd_number, unsigned.nphd_date) == ("", None)
+    assert not unsigned.events.exists()
+
+
+def test_an_nphd_scan_of_the_wrong_type_is_refused_and_nothing_is_stored(
+    client, users, unsigned
+):
+    client.force_login(users["Pimpinan"])
+    disguised = scan(b"MZ\x90\x00 not a pdf at all", name="nphd.pdf")
+
+    response = post_nphd(client, unsigned, **{"nphd-scan": disguised})
+
+    assert response.status_code == 400
+    assert field_error(response, "nphd-scan") == [
+        "Berkas nphd.pdf bukan PDF, JPEG atau PNG. Unggah pindaian dalam salah "
+        "satu format itu; berkas tidak disimpan."
+    ]
+    unsigned.refresh_from_db()
+    assert (unsigned.nphd_number, bool(unsigned.nphd_scan)) == ("", False)
+    assert stored_nphd_files(unsigned) == []
+    assert not unsigned.events.exists()
+
+
+def test_the_service_refuses_a_disguised_nphd_scan_and_stores_nothing(users, unsigned):
+    with pytest.raises(GrantError) as refused:
+        record_nphd(
+            unsigned,
+            by=users["Pimpinan"],
+            number="NPHD/DINSOS/7",
+            date=TODAY,
+            scan=scan(b"<html>not a scan</html>", name="nphd.pdf"),
+        )
+
+    assert "bukan PDF, JPEG atau PNG" in refused.value.message
+    unsigned.refresh_from_db()
+    assert (unsigned.nphd_number, bool(unsigned.nphd_scan)) == ("", False)
+    assert stored_nphd_files(unsigned) == []
+
+
+def test_correcting_an_nphd_keeps_the_scan_on_record(client, users, unsigned):
+    client.force_login(users["Pimpinan"])
+    assert post_nphd(client, unsigned, **{"nphd-scan": scan()}).status_code == 302
+    unsigned.refresh_from_db()
+    first = unsigned.nphd_scan.name
+
+    response = client.post(
+        f"/bantuan/{unsigned.pk}/nphd/",
+        {
+            "nphd-expected_status": "approved",
+            "nphd-expected_version": unsigned.version,
+            "nphd-number": "NPHD/DINSOS/7A",
+            "nphd-date": f"{TODAY:%d/%m/%Y}",
+        },
+    )
+
+    assert response.status_code == 302
+    unsigned.refresh_from_db()
+    assert (unsigned.nphd_number, unsigned.nphd_scan.name) == ("NPHD/DINSOS/7A", first)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -24,7 +25,6 @@ from grants.services import (
     MSG_PERMIT_INVALID,
     MSG_STALE,
     WARN_AIDED_LAST_YEAR,
-    WARN_LPJ_OVERDUE,
 )
 from institutions.models import Regency, StaffProfile, Village
 from tests.factories import (
@@ -198,6 +198,9 @@ def propose(client, institution, program, amount="10.000.000", **extra):
     return client.post(f"/bantuan/usul/?lembaga={institution.pk}", data)
 
 
+NPHD_PDF = b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
+
+
 def test_a_grant_goes_from_proposal_to_disbursement_through_four_people(
     as_user, users, program, institution
 ):
@@ -229,6 +232,7 @@ def test_a_grant_goes_from_proposal_to_disbursement_through_four_people(
         "nphd-expected_status": "approved",
         "nphd-number": f"NPHD/17/{YEAR}",
         "nphd-date": DECREE_DATE.strftime("%d/%m/%Y"),
+        "nphd-scan": SimpleUploadedFile("nphd.pdf", NPHD_PDF),
     }
     assert client.post(f"/bantuan/{grant.pk}/nphd/", nphd).status_code == 302
     client = as_user("bendahara")
@@ -367,28 +371,10 @@ def aided_last_year(institution):
     )
 
 
-@pytest.fixture
-def lpj_overdue(institution):
-    GrantFactory(
-        program=ProgramFactory(
-            year=YEAR - 3, lpj_due_date=datetime.date(YEAR - 2, 1, 10)
-        ),
-        institution=institution,
-        disbursed=True,
-    )
-
-
-@pytest.mark.parametrize(
-    ("situation", "warning"),
-    [
-        ("aided_last_year", WARN_AIDED_LAST_YEAR % {"year": YEAR - 1}),
-        ("lpj_overdue", WARN_LPJ_OVERDUE),
-    ],
-)
 def test_a_warning_must_be_accepted_before_the_proposal_is_recorded(
-    request, as_user, program, institution, situation, warning
+    as_user, program, institution, aided_last_year
 ):
-    request.getfixturevalue(situation)
+    warning = WARN_AIDED_LAST_YEAR % {"year": YEAR - 1}
     client = as_user("operator")
     grants_before = Grant.objects.count()
 

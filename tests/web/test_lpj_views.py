@@ -8,15 +8,13 @@ import re
 import pytest
 from django.utils import timezone
 
-from grants.models import AccountabilityReport, Grant, GrantEvent
+from grants.models import AccountabilityReport, Grant, GrantEvent, LpjItemReview
 from grants.services import (
-    MSG_LPJ_EXCEEDS,
     MSG_LPJ_EXISTS,
     MSG_LPJ_NOT_DUE,
     MSG_LPJ_NOT_PENDING,
     MSG_LPJ_RETURNED,
     MSG_LPJ_STALE,
-    MSG_REASON_REQUIRED,
 )
 from institutions.models import Village
 from tests.factories import (
@@ -24,8 +22,10 @@ from tests.factories import (
     InstitutionFactory,
     ProgramFactory,
     UserFactory,
+    lpj_evidence,
+    scan_upload,
 )
-from tests.web.pages import form_errors, messages_shown, page
+from tests.web.pages import field_error, form_errors, messages_shown, page
 
 pytestmark = pytest.mark.django_db
 
@@ -72,20 +72,35 @@ def disbursed(village, users):
     )
 
 
-# A review carries the LPJ status the reviewer saw on the grant page.
-ACCEPT = {"decision": "accept", "expected_status": "submitted"}
-REVISE = {"decision": "revise", "expected_status": "submitted"}
+# A review carries the LPJ status the reviewer saw on the grant page, and a
+# finding per evidence item.
+KINDS = ("penggunaan", "sptj", "kuitansi", "foto")
+ACCEPT = {
+    "expected_status": "submitted",
+    **{f"item_{kind}": "sesuai" for kind in KINDS},
+}
 
 
-def lpj_data(spent="9.500.000", refund="500.000", **extra) -> dict:
+def revise(**notes: str) -> dict:
+    """A review asking to fix the items named (kind=note), the others in order."""
+    return {
+        **ACCEPT,
+        **{f"item_{kind}": "perbaikan" for kind in notes},
+        **{f"note_{kind}": note for kind, note in notes.items()},
+    }
+
+
+REVISE = revise(kuitansi="Kuitansi belanja tidak lengkap")
+
+
+def lpj_data(spent="9.500.000", refund="500.000", kinds=KINDS, **extra) -> dict:
+    evidence = lpj_evidence(*kinds)
     return {
         "submitted_on": f"05/01/{YEAR}",
         "amount_spent": spent,
         "refund_amount": refund,
-        "has_usage_report": "on",
-        "has_signed_statement": "on",
-        "has_receipts": "on",
         "note": "Diserahkan langsung oleh bendahara lembaga",
+        **{f"evidence_{kind}": files for kind, files in evidence.items()},
         **extra,
     }
 
@@ -104,15 +119,11 @@ def test_an_operator_records_an_lpj_with_amounts_typed_with_dots(
     assert report.status == LpjStatus.SUBMITTED
     assert (report.amount_spent, report.refund_amount) == (9_500_000, 500_000)
     assert report.submitted_on == datetime.date(YEAR, 1, 5)
-    assert (
-        report.has_usage_report,
-        report.has_signed_statement,
-        report.has_receipts,
-    ) == (
-        True,
-        True,
-        True,
+    assert report.round == 1
+    assert sorted(report.evidence.values_list("kind", "round")) == sorted(
+        (kind, 1) for kind in KINDS
     )
+    assert report.rounds.get().amount_spent == 9_500_000
     assert report.recorded_by == users["operator"]
     disbursed.refresh_from_db()
     assert disbursed.status == Status.DISBURSED
@@ -132,15 +143,31 @@ def test_an_lpj_without_a_refund_records_zero(as_user, disbursed):
 
 
 @pytest.mark.parametrize(
-    ("spent", "refund"), [("9.000.000", "2.000.000"), ("10.000.001", "")]
+    ("spent", "refund", "message"),
+    [
+        (
+            "9.000.000",
+            "2.000.000",
+            "Dana terpakai ditambah sisa dana disetor (Rp11.000.000) melebihi dana "
+            "yang disalurkan (Rp10.000.000).",
+        ),
+        (
+            "10.000.001",
+            "",
+            "Dana terpakai (Rp10.000.001) melebihi dana yang disalurkan "
+            "(Rp10.000.000).",
+        ),
+    ],
 )
-def test_amounts_beyond_the_grant_are_refused(as_user, disbursed, spent, refund):
+def test_amounts_beyond_the_grant_are_refused(
+    as_user, disbursed, spent, refund, message
+):
     response = as_user("operator").post(
         f"/lpj/{disbursed.pk}/catat/", lpj_data(spent=spent, refund=refund)
     )
 
     assert response.status_code == 400
-    assert form_errors(response) == [MSG_LPJ_EXCEEDS]
+    assert form_errors(response) == [message]
     assert f'name="amount_spent" value="{spent}"' in page(response)
     assert not AccountabilityReport.objects.exists()
 
@@ -191,7 +218,7 @@ def test_accepting_an_lpj_without_refund_closes_the_grant(
     response = client.post(f"/lpj/{disbursed.pk}/periksa/", ACCEPT)
 
     assert response.status_code == 302
-    assert "Pemeriksaan LPJ dicatat." in messages_shown(client.get(response.url))
+    assert "LPJ diterima." in messages_shown(client.get(response.url))
     report.refresh_from_db()
     disbursed.refresh_from_db()
     assert (report.status, report.reviewed_by) == (
@@ -225,6 +252,7 @@ def test_an_lpj_with_a_refund_waits_for_the_deposit_before_closing(
             "refund-expected_status": "refund_due",
             "refund-refunded_on": f"20/01/{YEAR}",
             "refund-refund_reference": "STS-0099",
+            "refund-refund_proof": scan_upload("setoran.pdf"),
         },
     )
 
@@ -236,6 +264,7 @@ def test_an_lpj_with_a_refund_waits_for_the_deposit_before_closing(
         datetime.date(YEAR, 1, 20),
         "STS-0099",
     )
+    assert report.refund_proof.name.startswith(f"bantuan/{disbursed.pk}/setoran/")
     assert list(
         disbursed.events.order_by("pk").values_list(
             "to_status", "actor__username", "note"
@@ -252,7 +281,11 @@ def test_a_refund_needs_its_deposit_reference(as_user, disbursed, submitted):
 
     response = as_user("bendahara").post(
         f"/bantuan/{disbursed.pk}/refund/",
-        {"refund-expected_status": "refund_due", "refund-refunded_on": f"20/01/{YEAR}"},
+        {
+            "refund-expected_status": "refund_due",
+            "refund-refunded_on": f"20/01/{YEAR}",
+            "refund-refund_proof": scan_upload("setoran.pdf"),
+        },
     )
 
     assert response.status_code == 400
@@ -261,25 +294,27 @@ def test_a_refund_needs_its_deposit_reference(as_user, disbursed, submitted):
     assert AccountabilityReport.objects.get().refunded_on is None
 
 
-def test_asking_for_a_revision_needs_a_note(as_user, disbursed, submitted):
+def test_asking_for_a_revision_needs_a_note_on_the_item(as_user, disbursed, submitted):
     report = submitted("0")
     client = as_user("verifikator")
 
-    response = client.post(f"/lpj/{disbursed.pk}/periksa/", REVISE)
+    response = client.post(f"/lpj/{disbursed.pk}/periksa/", revise(kuitansi=""))
 
-    assert MSG_REASON_REQUIRED in messages_shown(client.get(response.url))
+    assert response.status_code == 400
+    assert field_error(response, "note_kuitansi") == [
+        "Tulis apa yang harus diperbaiki pada Bukti pengeluaran (kuitansi)."
+    ]
     report.refresh_from_db()
     assert report.status == LpjStatus.SUBMITTED
 
-    client.post(
-        f"/lpj/{disbursed.pk}/periksa/",
-        {**REVISE, "note": "Kuitansi belanja tidak lengkap"},
-    )
+    client.post(f"/lpj/{disbursed.pk}/periksa/", REVISE)
 
     report.refresh_from_db()
     disbursed.refresh_from_db()
     assert report.status == LpjStatus.NEEDS_REVISION
-    assert report.note.endswith("Kuitansi belanja tidak lengkap")
+    assert report.note.endswith(
+        "Bukti pengeluaran (kuitansi): Kuitansi belanja tidak lengkap"
+    )
     assert disbursed.status == Status.DISBURSED
     assert not disbursed.events.exists()
 
@@ -290,11 +325,10 @@ def test_an_accepted_lpj_cannot_be_reviewed_again(as_user, disbursed, submitted)
     client.post(f"/lpj/{disbursed.pk}/periksa/", ACCEPT)
 
     # From the page seen before the acceptance, and as if seen after it.
-    stale = client.post(f"/lpj/{disbursed.pk}/periksa/", {**REVISE, "note": "Ulang"})
+    stale = client.post(f"/lpj/{disbursed.pk}/periksa/", REVISE)
     assert MSG_LPJ_STALE in messages_shown(client.get(stale.url))
     again = client.post(
-        f"/lpj/{disbursed.pk}/periksa/",
-        {**REVISE, "expected_status": "accepted", "note": "Ulang"},
+        f"/lpj/{disbursed.pk}/periksa/", {**REVISE, "expected_status": "accepted"}
     )
     assert MSG_LPJ_NOT_PENDING in messages_shown(client.get(again.url))
 
@@ -307,7 +341,7 @@ def test_an_lpj_sent_back_is_not_reviewed_again_before_its_correction(
 ):
     submitted("0")
     client = as_user("verifikator")
-    client.post(f"/lpj/{disbursed.pk}/periksa/", {**REVISE, "note": "Kuitansi kurang"})
+    client.post(f"/lpj/{disbursed.pk}/periksa/", revise(kuitansi="Kuitansi kurang"))
     assert f'action="/lpj/{disbursed.pk}/periksa/"' not in page(
         client.get(f"/bantuan/{disbursed.pk}/")
     )
@@ -325,25 +359,28 @@ def test_an_lpj_sent_back_is_not_reviewed_again_before_its_correction(
     assert not disbursed.events.exists()
 
 
-@pytest.mark.parametrize("decision", ["terima", None])
-def test_a_review_without_a_decision_changes_nothing(
-    as_user, disbursed, submitted, decision
+@pytest.mark.parametrize("finding", ["terima", None])
+def test_a_review_with_an_item_left_unmarked_changes_nothing(
+    as_user, disbursed, submitted, finding
 ):
     report = submitted("0")
     client = as_user("verifikator")
-    data = {**ACCEPT, "decision": decision}
-    if decision is None:
-        del data["decision"]
+    data = {**ACCEPT, "item_foto": finding}
+    if finding is None:
+        del data["item_foto"]
 
     response = client.post(f"/lpj/{disbursed.pk}/periksa/", data)
 
     assert response.status_code == 400
-    assert 'id="id_decision_error">Pilih keputusan pemeriksaan LPJ.' in page(response)
+    assert field_error(response, "item_foto") == [
+        "Pilih Sesuai atau Perlu perbaikan untuk Foto kegiatan."
+    ]
     report.refresh_from_db()
     disbursed.refresh_from_db()
     assert report.status == LpjStatus.SUBMITTED
     assert disbursed.status == Status.DISBURSED
     assert not disbursed.events.exists()
+    assert not LpjItemReview.objects.exists()
 
 
 # The LPJ list ---------------------------------------------------------------------
@@ -434,14 +471,14 @@ def test_an_lpj_sent_back_for_revision_is_corrected_and_reviewed_again(
 ):
     as_user("operator").post(f"/lpj/{disbursed.pk}/catat/", lpj_data())
     as_user("verifikator").post(
-        f"/lpj/{disbursed.pk}/periksa/",
-        {**REVISE, "note": "Kuitansi belum lengkap"},
+        f"/lpj/{disbursed.pk}/periksa/", revise(kuitansi="Kuitansi belum lengkap")
     )
     operator = as_user("operator")
     form = page(operator.get(f"/lpj/{disbursed.pk}/catat/"))
     assert 'value="9.500.000"' in form  # the returned LPJ is prefilled
     response = operator.post(
-        f"/lpj/{disbursed.pk}/catat/", lpj_data(spent="10.000.000", refund="0")
+        f"/lpj/{disbursed.pk}/catat/",
+        lpj_data(spent="10.000.000", refund="0", kinds=["kuitansi"]),
     )
     assert response.status_code == 302
     report = AccountabilityReport.objects.get(grant=disbursed)
@@ -460,10 +497,11 @@ def test_a_review_read_before_a_correction_does_not_accept_the_corrected_lpj(
     read = page(as_user("verifikator").get(f"/bantuan/{disbursed.pk}/"))
     version = re.search(r'name="expected_version" value="([^"]+)"', read).group(1)
     as_user("verifikator2").post(
-        f"/lpj/{disbursed.pk}/periksa/", {**REVISE, "note": "Kuitansi kurang."}
+        f"/lpj/{disbursed.pk}/periksa/", revise(kuitansi="Kuitansi kurang.")
     )
     as_user("operator").post(
-        f"/lpj/{disbursed.pk}/catat/", lpj_data(spent="10.000.000", refund="0")
+        f"/lpj/{disbursed.pk}/catat/",
+        lpj_data(spent="10.000.000", refund="0", kinds=["kuitansi"]),
     )
     report = AccountabilityReport.objects.get(grant=disbursed)
     assert report.status == AccountabilityReport.Status.SUBMITTED

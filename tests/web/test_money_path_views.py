@@ -52,6 +52,7 @@ from tests.factories import (
     InstitutionFactory,
     ProgramFactory,
     UserFactory,
+    scan_upload,
 )
 from tests.web.pages import field_error, messages_shown, page
 
@@ -506,6 +507,7 @@ def record_nphd(client, grant, date=DECREE_DATE, number=f"NPHD/21/{YEAR}"):
             "nphd-expected_status": "approved",
             "nphd-number": number,
             "nphd-date": day(date),
+            "nphd-scan": scan_upload("nphd.pdf"),
         },
     )
 

@@ -303,7 +303,7 @@ def test_the_programme_list_shows_ceiling_committed_and_grant_count(client, prog
     row = (
         page(response).split(f'href="/program/{programme.pk}/"', 1)[1].split("</tr>")[0]
     )
-    cells = re.findall(r'<td class="num">(.*?)</td>', row)
+    cells = re.findall(r'<td class="num"[^>]*>(.*?)</td>', row)
     assert cells[:2] == ["Rp1.000.000.000", "Rp45.000.000"]
     assert f'?program={programme.pk}">5</a>' in cells[2]
 

@@ -9,9 +9,20 @@ from django.utils import timezone
 
 from grants import roles
 from grants.models import AccountabilityReport, Grant
-from institutions.models import Institution, Regency, StaffProfile, Village
+from institutions.models import (
+    Institution,
+    InstitutionDocument,
+    Regency,
+    StaffProfile,
+    Village,
+)
 from reports.worklist import tasks_for
-from tests.factories import GrantFactory, ProgramFactory, UserFactory
+from tests.factories import (
+    GrantFactory,
+    InstitutionDocumentFactory,
+    ProgramFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +41,7 @@ TO_APPROVE = "Bantuan menunggu persetujuan"
 NEAR_CEILING = "Program mendekati pagu (90% atau lebih)"
 TO_PAY = "Bantuan disetujui, siap disalurkan"
 REFUND_DUE = "Menunggu setor kembali"
+DOCUMENTS = "Dokumen lembaga kedaluwarsa atau berakhir dalam 30 hari"
 
 
 def _grant(name: str, village: str, **kwargs) -> Grant:
@@ -42,6 +54,12 @@ def _grant(name: str, village: str, **kwargs) -> Grant:
 
 def _lpj_program(due: datetime.date):
     return ProgramFactory(year=due.year - 1, lpj_due_date=due)
+
+
+def _document(institution_name: str, expires_on: datetime.date) -> None:
+    InstitutionDocument.objects.filter(
+        institution__name=institution_name, kind=InstitutionDocument.Kind.NPWP
+    ).update(expires_on=expires_on)
 
 
 @pytest.fixture
@@ -102,6 +120,16 @@ def work(regions):
         refund_amount=2_000_000,
     )
     _grant("Ditolak Boalemo", b, rejected=True)
+    # Documents in force: expired, ending within 30 days, later; and an
+    # expired one replaced by a newer scan.
+    _document("Revisi Boalemo", today - datetime.timedelta(days=1))
+    _document("Revisi Gorontalo", today + datetime.timedelta(days=30))
+    _document("Usul Gorontalo", today + datetime.timedelta(days=31))
+    _document("Usul Boalemo A", today - datetime.timedelta(days=5))
+    InstitutionDocumentFactory(
+        institution=Institution.objects.get(name="Usul Boalemo A"),
+        kind=InstitutionDocument.Kind.NPWP,
+    )
     # Just under 90% of its ceiling: not near it yet.
     AccountabilityReport.objects.create(
         grant=_grant(
@@ -119,13 +147,25 @@ def work(regions):
 
 
 PROVINCE = {
-    roles.OPERATOR: {REVISION: 2, LPJ_OVERDUE: 1, LPJ_DUE_SOON: 1, LPJ_RETURNED: 1},
+    roles.OPERATOR: {
+        REVISION: 2,
+        LPJ_OVERDUE: 1,
+        LPJ_DUE_SOON: 1,
+        LPJ_RETURNED: 1,
+        DOCUMENTS: 2,
+    },
     roles.VERIFIKATOR: {TO_VERIFY: 3, LPJ_TO_CHECK: 1, BANK_CHANGED: 1},
     roles.PIMPINAN: {TO_APPROVE: 2, NEAR_CEILING: 1},
     roles.BENDAHARA: {TO_PAY: 1, REFUND_DUE: 1},
 }
 GORONTALO_ONLY = {
-    roles.OPERATOR: {REVISION: 1, LPJ_OVERDUE: 0, LPJ_DUE_SOON: 0, LPJ_RETURNED: 0},
+    roles.OPERATOR: {
+        REVISION: 1,
+        LPJ_OVERDUE: 0,
+        LPJ_DUE_SOON: 0,
+        LPJ_RETURNED: 0,
+        DOCUMENTS: 1,
+    },
     roles.VERIFIKATOR: {TO_VERIFY: 1, LPJ_TO_CHECK: 0, BANK_CHANGED: 0},
     # Ceilings are the province's, whoever looks at them.
     roles.PIMPINAN: {TO_APPROVE: 0, NEAR_CEILING: 1},
@@ -196,17 +236,19 @@ def test_a_superuser_sees_every_task_and_a_pengamat_none(work):
 
 
 def test_the_counts_take_a_constant_number_of_queries(work, django_assert_num_queries):
-    # The regency scope, one aggregate over the grants, one over the programmes;
-    # a superuser's permissions need no query.
+    # The regency scope, one aggregate over the grants, one count of the
+    # documents, one over the programmes; a superuser's permissions need no query.
     first, second = UserFactory(is_superuser=True), UserFactory(is_superuser=True)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         tasks_for(first)
     for n in range(5):
         _grant(f"Usul Tambahan {n}", BOALEMO_VILLAGE)
         _grant(f"Bayar Tambahan {n}", BOALEMO_VILLAGE, approved=True)
-    with django_assert_num_queries(3):
+        _document(f"Usul Tambahan {n}", timezone.localdate())
+    with django_assert_num_queries(4):
         tasks = tasks_for(second)
     assert counts(tasks)[TO_VERIFY] == 8
+    assert counts(tasks)[DOCUMENTS] == 7
 
 
 def test_each_link_opens_the_list_of_exactly_those_grants(client, work):
