@@ -22,6 +22,9 @@ from .queries import with_document_expired, with_lpj_overdue
 # The empty choice of every filter select: no narrowing.
 ALL = _("Semua")
 YES_NO = [("1", _("Ya")), ("0", _("Tidak"))]
+# "Documents lapsing": expired, or ending within this many days (Beranda's task).
+DOCUMENTS_LAPSING = "segera"
+DOCUMENT_LAPSING_DAYS = 30
 
 # What a filter accepts, so that garbage in the address becomes a form error
 # (and a 400) rather than a query the database or Python cannot run: a year a
@@ -201,7 +204,12 @@ class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
     )
     dokumen_kedaluwarsa = SelectFilter(
         label=_("Dokumen kedaluwarsa"),
-        choices=YES_NO,
+        choices=[
+            *YES_NO,
+            # The label names DOCUMENT_LAPSING_DAYS (lazy text cannot be
+            # formatted when the class is built).
+            (DOCUMENTS_LAPSING, _("Kedaluwarsa atau berakhir dalam 30 hari")),
+        ],
         method="filter_document_expired",
     )
     lpj_terlambat = SelectFilter(
@@ -244,6 +252,8 @@ class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
         return queryset.filter(active=value == "1")
 
     def filter_document_expired(self, queryset, name, value):
+        if value == DOCUMENTS_LAPSING:
+            return with_document_expired(queryset, within_days=DOCUMENT_LAPSING_DAYS)
         expired = with_document_expired(queryset)
         return (
             expired if value == "1" else queryset.exclude(pk__in=expired.values("pk"))

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from common.text import normalize_name
 
-from .models import Institution, Village
+from .models import Institution, InstitutionDocument, Village
 
 SIMILARITY_THRESHOLD = 0.8
 
@@ -30,12 +30,26 @@ def similar_institutions(kind: str, name: str, village: Village) -> list[Institu
 
 
 def with_document_expired(
-    queryset: QuerySet, today: datetime.date | None = None
+    queryset: QuerySet,
+    today: datetime.date | None = None,
+    *,
+    within_days: int | None = None,
 ) -> QuerySet:
-    """Institutions whose operating permit or accreditation has lapsed."""
+    """Institutions with a lapsed document: a legal document in force (the
+    newest of its kind), the operating permit or the accreditation. With
+    `within_days`, also those lapsing by then (a document is valid on its
+    last day)."""
     today = today or timezone.localdate()
+    cutoff = today
+    if within_days is not None:
+        cutoff = today + datetime.timedelta(days=within_days + 1)
+    documents = InstitutionDocument.objects.latest_per_kind().filter(
+        institution=OuterRef("pk"), expires_on__lt=cutoff
+    )
     return queryset.filter(
-        Q(permit_expires_on__lt=today) | Q(accreditation_expires_on__lt=today)
+        Q(permit_expires_on__lt=cutoff)
+        | Q(accreditation_expires_on__lt=cutoff)
+        | Exists(documents)
     )
 
 

@@ -95,8 +95,9 @@ ACTION_FORMS = {
 def _action_form(action: str, grant: Grant, data=None, files=None):
     """The form of one action, prefilled with what the step usually records.
 
-    Dates are those of the day the step is taken (WITA) and the payment is what
-    is left to pay; results and decisions are never prefilled.
+    Dates are those of the day the step is taken (WITA), the decree is the
+    programme's SK when it has one, and the payment is what is left to pay;
+    results and decisions are never prefilled.
     """
     form_class = ACTION_FORMS[action]
     today = timezone.localdate()
@@ -109,7 +110,11 @@ def _action_form(action: str, grant: Grant, data=None, files=None):
     if action in ("resubmit", "revise"):
         kwargs["initial"].update(amount=grant.amount, purpose=grant.purpose)
     if action == "approve":
-        kwargs["initial"]["decree_date"] = today
+        # The programme's SK Gubernur names its recipients: the usual decree.
+        kwargs["initial"].update(
+            decree_number=grant.program.decree_number,
+            decree_date=grant.program.decree_date or today,
+        )
     if action == "nphd":
         kwargs["initial"].update(
             number=grant.nphd_number, date=grant.nphd_date or today

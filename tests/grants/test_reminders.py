@@ -218,7 +218,7 @@ def test_every_grant_reminded_is_on_the_operators_task_list(operator):
     reminded = LpjReminder.objects.values("grant").distinct().count()
     assert reminded == 2
     assert tasks["LPJ terlambat, belum dicatat"] == 1
-    assert tasks["LPJ jatuh tempo dalam 30 hari, belum dicatat"] == 1
+    assert tasks["LPJ belum dicatat, belum jatuh tempo"] == 1
 
 
 class SlowBackend(BaseEmailBackend):

@@ -143,7 +143,7 @@ def test_the_queue_links_open_the_matching_list(client, work):
     client.force_login(UserFactory(role="Verifikator"))
     page = client.get("/").content.decode()
 
-    assert '<a href="/bantuan/?status=proposed">Buka' in page
+    assert '<a href="/bantuan/?status=proposed">Lihat semua' in page
     listed = client.get("/bantuan/?status=proposed").content.decode()
     assert "8 data" in listed
 

@@ -32,7 +32,7 @@ GORONTALO_VILLAGE = "75.01.01.1001"
 
 REVISION = "Usulan dikembalikan untuk diperbaiki"
 LPJ_OVERDUE = "LPJ terlambat, belum dicatat"
-LPJ_DUE_SOON = "LPJ jatuh tempo dalam 30 hari, belum dicatat"
+LPJ_TO_RECORD = "LPJ belum dicatat, belum jatuh tempo"
 LPJ_RETURNED = "LPJ dikembalikan untuk diperbaiki"
 TO_VERIFY = "Usulan menunggu verifikasi"
 LPJ_TO_CHECK = "LPJ menunggu pemeriksaan"
@@ -41,7 +41,7 @@ TO_APPROVE = "Bantuan menunggu persetujuan"
 NEAR_CEILING = "Program mendekati pagu (90% atau lebih)"
 TO_PAY = "Bantuan disetujui, siap disalurkan"
 REFUND_DUE = "Menunggu setor kembali"
-DOCUMENTS = "Dokumen lembaga kedaluwarsa atau berakhir dalam 30 hari"
+DOCUMENTS = "Lembaga dengan dokumen kedaluwarsa atau berakhir dalam 30 hari"
 
 
 def _grant(name: str, village: str, **kwargs) -> Grant:
@@ -150,7 +150,7 @@ PROVINCE = {
     roles.OPERATOR: {
         REVISION: 2,
         LPJ_OVERDUE: 1,
-        LPJ_DUE_SOON: 1,
+        LPJ_TO_RECORD: 2,
         LPJ_RETURNED: 1,
         DOCUMENTS: 2,
     },
@@ -162,7 +162,7 @@ GORONTALO_ONLY = {
     roles.OPERATOR: {
         REVISION: 1,
         LPJ_OVERDUE: 0,
-        LPJ_DUE_SOON: 0,
+        LPJ_TO_RECORD: 0,
         LPJ_RETURNED: 0,
         DOCUMENTS: 1,
     },
@@ -175,12 +175,14 @@ GORONTALO_ONLY = {
 LISTED = {
     REVISION: {"Revisi Boalemo", "Revisi Gorontalo"},
     LPJ_OVERDUE: {"Terlambat Boalemo"},
+    LPJ_TO_RECORD: {"Segera Boalemo", "Masih Lama Boalemo"},
     LPJ_RETURNED: {"LPJ Kembali Boalemo"},
     TO_VERIFY: {"Usul Boalemo A", "Usul Boalemo B", "Usul Gorontalo"},
     LPJ_TO_CHECK: {"LPJ Masuk Boalemo"},
     BANK_CHANGED: {"Rekening Boalemo"},
     TO_APPROVE: {"Verif Boalemo", "Rekening Boalemo"},
     REFUND_DUE: {"Setor Boalemo"},
+    DOCUMENTS: {"Revisi Boalemo", "Revisi Gorontalo"},
 }
 
 
@@ -236,16 +238,17 @@ def test_a_superuser_sees_every_task_and_a_pengamat_none(work):
 
 
 def test_the_counts_take_a_constant_number_of_queries(work, django_assert_num_queries):
-    # The regency scope, one aggregate over the grants, one count of the
-    # documents, one over the programmes; a superuser's permissions need no query.
+    # The regency scope, one aggregate over the grants, the first grants of
+    # every queue, one count of the documents, one over the programmes; a
+    # superuser's permissions need no query.
     first, second = UserFactory(is_superuser=True), UserFactory(is_superuser=True)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         tasks_for(first)
     for n in range(5):
         _grant(f"Usul Tambahan {n}", BOALEMO_VILLAGE)
         _grant(f"Bayar Tambahan {n}", BOALEMO_VILLAGE, approved=True)
         _document(f"Usul Tambahan {n}", timezone.localdate())
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         tasks = tasks_for(second)
     assert counts(tasks)[TO_VERIFY] == 8
     assert counts(tasks)[DOCUMENTS] == 7
@@ -259,17 +262,19 @@ def test_each_link_opens_the_list_of_exactly_those_grants(client, work):
             continue
         response = client.get(task.url)
         assert response.status_code == 200, task.label
-        listed = {grant.institution.name for grant in response.context["object_list"]}
+        listed = {
+            getattr(row, "institution", row).name
+            for row in response.context["object_list"]
+        }
         assert listed == LISTED[task.label], task.label
+        assert len(listed) == task.count, task.label
 
 
 def test_the_closest_lists_hold_the_grants_of_their_tasks(client, work):
-    """No filter exists for these three: the link opens a wider list."""
+    """No filter exists for these two: the link opens a wider list."""
     client.force_login(UserFactory(is_superuser=True))
     tasks = {task.label: task for task in tasks_for(UserFactory(is_superuser=True))}
 
-    due = client.get(tasks[LPJ_DUE_SOON].url).context["object_list"]
-    assert {g.institution.name for g in due} == {"Segera Boalemo", "Masih Lama Boalemo"}
     payable = client.get(tasks[TO_PAY].url).context["object_list"]
     assert {g.institution.name for g in payable} == {
         "Bayar Boalemo",
@@ -303,7 +308,7 @@ def test_beranda_shows_the_tasks_first_with_zero_counts_muted(client, work):
     html = response.content.decode()
     assert shown_tasks(response) == GORONTALO_ONLY[roles.VERIFIKATOR]
     assert html.index("Tugas saya") < html.index("Anggaran ")
-    assert '<a href="/bantuan/?status=proposed">Buka' in html
+    assert '<a href="/bantuan/?status=proposed">Buka daftar' in html
     # The empty queues say so, with nothing to open.
     assert html.count("Tidak ada") == 2
     assert "keadaan=diperiksa" not in html
@@ -343,3 +348,52 @@ def test_a_user_without_permissions_sees_only_beranda(client, work):
     client.force_login(UserFactory())
 
     assert menu(client.get("/")) == ["/"]
+
+
+def test_each_task_names_its_longest_waiting_grants_with_a_link_to_the_next_step(
+    client, work
+):
+    superuser = UserFactory(is_superuser=True)
+    for n in range(4):
+        _grant(f"Usul Antre {n}", BOALEMO_VILLAGE)
+    tasks = {task.label: task for task in tasks_for(superuser)}
+
+    to_verify = tasks[TO_VERIFY]
+    assert len(to_verify.items) == 3 < to_verify.count
+    waiting = Grant.objects.filter(status=Status.PROPOSED).order_by("updated_at", "pk")
+    assert [item.url for item in to_verify.items] == [
+        f"/bantuan/{grant.pk}/" for grant in waiting[:3]
+    ]
+    assert to_verify.items[0].name == waiting[0].institution.name
+    # A grant waiting for its LPJ opens the LPJ form itself.
+    overdue = tasks[LPJ_OVERDUE]
+    assert overdue.items
+    assert all(
+        item.url.startswith("/lpj/") and item.url.endswith("/catat/")
+        for item in overdue.items
+    )
+    # Each listed grant is one the task counts, and no grant is listed twice.
+    listed = [item.url for task in tasks.values() for item in task.items]
+    assert len(listed) == len(set(listed))
+
+    client.force_login(superuser)
+    html = client.get("/").content.decode()
+    assert f'href="{to_verify.items[0].url}"' in html
+    assert "Lihat semua" in html
+
+
+def test_a_regency_limited_user_sees_only_grants_of_their_regencies_listed(work):
+    user = UserFactory(role=roles.VERIFIKATOR)
+    StaffProfile.objects.create(user=user).regencies.add(
+        Regency.objects.get(code="75.01")
+    )
+
+    listed = [item for task in tasks_for(user) for item in task.items]
+
+    assert listed
+    assert all(
+        Grant.objects.get(
+            pk=item.url.split("/")[2]
+        ).institution.village.code.startswith("75.01")
+        for item in listed
+    )
