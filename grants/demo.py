@@ -702,6 +702,7 @@ def _run_current_grant(
                 number=f"DEMO/NPHD/{year}/{serial:03d}",
                 date=on[step],
                 note=f"{DEMO_NOTE}: NPHD ditandatangani.",
+                scan=_scan("nphd"),
             )
         elif step == Step.PAY:
             record_disbursement(
