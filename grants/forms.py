@@ -173,6 +173,20 @@ class EligibilityOverrideForm(forms.Form):
         return reason
 
 
+# The name of the submit button that finds every item in order.
+ALL_IN_ORDER = "semua_sesuai"
+
+
+def mark_all_in_order(form: forms.Form, fields: list[str], value: str) -> None:
+    """When the form was sent with its "all in order" button, every finding in
+    `fields` is "in order": an explicit choice, never a default."""
+    if form.is_bound and form.data.get(form.add_prefix(ALL_IN_ORDER)):
+        data = form.data.copy()
+        for name in fields:
+            data[form.add_prefix(name)] = value
+        form.data = data
+
+
 class VerifyForm(StatusGuardForm):
     """Each checklist document judged one by one: no result is given by default."""
 
@@ -198,6 +212,9 @@ class VerifyForm(StatusGuardForm):
             self.fields[f"item_{index}_note"] = forms.CharField(
                 label=_("Catatan %(item)s") % {"item": item}, required=False
             )
+        mark_all_in_order(
+            self, [f"item_{i}" for i in range(len(checklist))], self.SESUAI
+        )
 
     def checklist_rows(self):
         """(item, result field, note field) for each document, in checklist order."""
@@ -484,6 +501,11 @@ class LpjReviewForm(forms.Form):
                 required=False,
                 widget=forms.TextInput,
             )
+        mark_all_in_order(
+            self,
+            [f"item_{kind.value}" for kind in LpjEvidence.REQUIRED_KINDS],
+            self.IN_ORDER,
+        )
 
     def clean(self):
         cleaned = super().clean()

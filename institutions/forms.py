@@ -186,6 +186,15 @@ class InstitutionForm(HiddenAccountNumberMixin, RegionFieldsMixin, forms.ModelFo
         village = self.instance.village if self.instance.village_id else None
         self.setup_region_fields(village)
         self.order_fields([*self.Meta.fields, "confirm_similar"])
+        # A WKSBM type says the kind: choosing one is enough (clean() and the
+        # page's script fill in "WKSBM").
+        self.fields["kind"].required = False
+        self.fields["wksbm_type"].widget.attrs.update(
+            {
+                "data-implies": self["kind"].auto_id,
+                "data-implies-value": Institution.Kind.WKSBM,
+            }
+        )
         if self.instance.pk:
             del self.fields["confirm_similar"]
         else:
@@ -216,6 +225,10 @@ class InstitutionForm(HiddenAccountNumberMixin, RegionFieldsMixin, forms.ModelFo
         cleaned_data = super().clean()
         self.clean_region(cleaned_data)
         kind = cleaned_data.get("kind")
+        if not kind and cleaned_data.get("wksbm_type"):
+            kind = cleaned_data["kind"] = Institution.Kind.WKSBM
+        elif not kind and "kind" not in self.errors:
+            self.add_error("kind", _("Pilih jenis lembaga."))
         if kind == Institution.Kind.WKSBM and not cleaned_data.get("wksbm_type"):
             self.add_error("wksbm_type", _("Pilih jenis WKSBM."))
         if kind != Institution.Kind.WKSBM:

@@ -52,23 +52,6 @@
     });
   }
 
-  // "Tandai semua sesuai": ticks, in the named container, every radio with the
-  // given value. Only on this explicit click: nothing is ticked beforehand.
-  function markAll(button) {
-    var container = document.getElementById(button.getAttribute("data-mark-all"));
-    var value = button.getAttribute("data-mark-value");
-    if (!container || value === null) return;
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      container.querySelectorAll('input[type=radio]').forEach(function (radio) {
-        if (radio.value === value) {
-          radio.checked = true;
-          radio.dispatchEvent(new Event("change", { bubbles: true }));
-        }
-      });
-    });
-  }
-
   // A field that repeats another until the user types in it (the account
   // holder is usually the institution itself).
   function copyFrom(field) {
@@ -83,9 +66,22 @@
     });
   }
 
+  // A choice that implies another: a WKSBM type makes the institution a WKSBM.
+  function implies(select) {
+    var target = document.getElementById(select.getAttribute("data-implies"));
+    var value = select.getAttribute("data-implies-value");
+    if (!target || value === null) return;
+    select.addEventListener("change", function () {
+      if (select.value !== "" && target.value !== value) {
+        target.value = value;
+        target.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("select[data-implies]").forEach(implies);
     document.querySelectorAll("select[data-chain-child]").forEach(chain);
-    document.querySelectorAll("button[data-mark-all]").forEach(markAll);
     document.querySelectorAll("input[data-copy-from]").forEach(copyFrom);
     document.querySelectorAll("input[data-select-all]").forEach(selectAll);
     document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {

@@ -76,7 +76,10 @@ def test_an_lpj_goes_back_for_one_item_and_is_then_accepted(page: Page, scans):
     # The Verifikator finds the receipts wanting.
     log_in(page, "verifikator_lpj", grant_path)
     review = page.locator("#form-review_lpj")
-    review.get_by_role("button", name="Tandai semua sesuai").click()
+    for item in ("Laporan penggunaan dana", "SPTJ ditandatangani", "Foto kegiatan"):
+        review.get_by_role("group", name=item).get_by_label(
+            "Sesuai", exact=True
+        ).check()
     receipts = review.get_by_role("group", name="Bukti pengeluaran (kuitansi)")
     receipts.get_by_label("Perlu perbaikan").check()
     review.get_by_label("Catatan Bukti pengeluaran (kuitansi)").fill(
@@ -102,8 +105,7 @@ def test_an_lpj_goes_back_for_one_item_and_is_then_accepted(page: Page, scans):
     # The Verifikator accepts: the grant is closed.
     log_in(page, "verifikator_lpj", grant_path)
     review = page.locator("#form-review_lpj")
-    review.get_by_role("button", name="Tandai semua sesuai").click()
-    review.get_by_role("button", name="Simpan pemeriksaan").click()
+    review.get_by_role("button", name="Semua sesuai, terima LPJ").click()
     expect(page.get_by_role("status")).to_have_text("LPJ diterima.")
     expect(page.locator("#grant-status")).to_have_text("Selesai")
     expect(page.get_by_role("heading", name="Riwayat putaran LPJ")).to_be_visible()

@@ -428,7 +428,7 @@ def test_the_payment_defaults_to_today_and_the_amount_left_to_pay(
     assert input_value(response, "disburse-transfer_reference") is None
 
 
-def test_mark_all_in_order_is_a_separate_button_that_ticks_nothing_itself(
+def test_all_in_order_is_its_own_button_after_verify_and_ticks_nothing_itself(
     client, users, program, institution
 ):
     grant = make_grant(program, institution, users, Status.PROPOSED)
@@ -437,14 +437,53 @@ def test_mark_all_in_order_is_a_separate_button_that_ticks_nothing_itself(
     content = page(client.get(f"/bantuan/{grant.pk}/"))
 
     form = re.search(r'<form [^>]*id="form-verify".*?</form>', content, re.S).group(0)
-    button = re.search(r"<button [^>]*data-mark-all[^>]*>([^<]*)</button>", form)
-    assert button.group(1) == "Tandai semua sesuai"
-    assert 'type="button"' in button.group(0)
-    assert 'data-mark-all="verify-checklist"' in button.group(0)
-    assert 'data-mark-value="on"' in button.group(0)
-    # Shown by the script only: without it the button would do nothing.
-    assert " hidden" in button.group(0)
+    buttons = re.findall(r"<button [^>]*>[^<]*</button>", form)
+    # The plain button first: Enter in a note field sends that one.
+    assert buttons[0].endswith(">Verifikasi</button>")
+    assert 'name="verify-semua_sesuai"' in buttons[1]
+    assert buttons[1].endswith(">Semua sesuai, verifikasi</button>")
     assert "checked" not in form
+
+
+def test_all_in_order_verifies_with_every_item_found_in_order(
+    client, users, program, institution
+):
+    grant = make_grant(program, institution, users, Status.PROPOSED)
+    client.force_login(users["Verifikator"])
+
+    response = client.post(
+        f"/bantuan/{grant.pk}/verify/",
+        {
+            "verify-expected_status": Status.PROPOSED,
+            "verify-expected_version": grant.version,
+            "verify-semua_sesuai": "1",
+        },
+    )
+
+    assert response.status_code == 302
+    grant.refresh_from_db()
+    assert grant.status == Status.VERIFIED
+    assert set(grant.checklist_results) == {"Proposal", "KTP ketua"}
+    assert all(result["ok"] is True for result in grant.checklist_results.values())
+
+
+def test_without_the_button_an_untouched_checklist_is_refused(
+    client, users, program, institution
+):
+    grant = make_grant(program, institution, users, Status.PROPOSED)
+    client.force_login(users["Verifikator"])
+
+    response = client.post(
+        f"/bantuan/{grant.pk}/verify/",
+        {
+            "verify-expected_status": Status.PROPOSED,
+            "verify-expected_version": grant.version,
+        },
+    )
+
+    assert response.status_code == 400
+    grant.refresh_from_db()
+    assert grant.status == Status.PROPOSED
 
 
 # The NPHD scan ------------------------------------------------------------------

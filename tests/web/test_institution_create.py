@@ -196,3 +196,36 @@ def test_save_and_propose_is_offered_only_to_who_may_propose(client, regions):
 
     institution = Institution.objects.get()
     assert response.url == f"/lembaga/{institution.pk}/"
+
+
+def test_a_wksbm_type_alone_says_the_institution_is_a_wksbm(operator_client):
+    response = operator_client.post("/lembaga/baru/", form_data(kind=""))
+
+    assert response.status_code == 302
+    institution = Institution.objects.get()
+    assert (institution.kind, institution.wksbm_type) == ("wksbm", "majelis_taklim")
+    # The page's script does the same as the user chooses.
+    page = text(operator_client.get("/lembaga/baru/"))
+    assert re.search(
+        r'<select name="wksbm_type"[^>]*data-implies="id_kind"'
+        r'[^>]*data-implies-value="wksbm"',
+        page,
+    )
+
+
+def test_without_a_kind_or_a_wksbm_type_the_form_asks_for_the_kind(operator_client):
+    response = operator_client.post("/lembaga/baru/", form_data(kind="", wksbm_type=""))
+
+    assert response.status_code == 200
+    assert "Pilih jenis lembaga." in text(response)
+    assert not Institution.objects.exists()
+
+
+def test_another_kind_chosen_with_a_wksbm_type_keeps_the_kind_chosen(operator_client):
+    operator_client.post(
+        "/lembaga/baru/",
+        form_data(kind="karang_taruna", name="Karang Taruna Tunas Harapan"),
+    )
+
+    institution = Institution.objects.get()
+    assert (institution.kind, institution.wksbm_type) == ("karang_taruna", "")

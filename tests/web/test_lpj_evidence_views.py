@@ -252,8 +252,11 @@ def test_the_review_form_lists_each_item_with_its_files_and_no_finding(
         assert f'href="/lpj/{disbursed.pk}/bukti/{evidence.pk}/"' in form
     assert form.count('type="radio"') == 8
     assert "checked" not in form
-    assert re.search(r'<button type="button"[^>]*>Tandai semua sesuai</button>', form)
-    assert ">Simpan pemeriksaan</button>" in form
+    buttons = re.findall(r"<button [^>]*>[^<]*</button>", form)
+    # The plain button first: Enter in a note field sends that one.
+    assert buttons[0].endswith(">Simpan pemeriksaan</button>")
+    assert 'name="semua_sesuai"' in buttons[1]
+    assert buttons[1].endswith(">Semua sesuai, terima LPJ</button>")
 
 
 def test_all_in_order_but_unbalanced_figures_is_an_error_on_the_form(
@@ -265,6 +268,32 @@ def test_all_in_order_but_unbalanced_figures_is_an_error_on_the_form(
 
     assert response.status_code == 400
     assert "tidak sama dengan dana yang disalurkan" in form_errors(response)[0]
+    assert AccountabilityReport.objects.get().status == LpjStatus.SUBMITTED
+    assert not LpjItemReview.objects.exists()
+
+
+def test_all_in_order_accepts_with_every_finding_in_order(as_user, disbursed):
+    as_user("operator").post(f"/lpj/{disbursed.pk}/catat/", lpj_post())
+
+    response = as_user("verifikator").post(
+        f"/lpj/{disbursed.pk}/periksa/",
+        {"expected_status": "submitted", "semua_sesuai": "1"},
+    )
+
+    assert response.status_code == 302
+    assert AccountabilityReport.objects.get().status == LpjStatus.ACCEPTED
+    findings = LpjItemReview.objects.values_list("kind", "in_order")
+    assert sorted(findings) == sorted((kind, True) for kind in KINDS)
+
+
+def test_an_untouched_review_without_the_button_records_nothing(as_user, disbursed):
+    as_user("operator").post(f"/lpj/{disbursed.pk}/catat/", lpj_post())
+
+    response = as_user("verifikator").post(
+        f"/lpj/{disbursed.pk}/periksa/", {"expected_status": "submitted"}
+    )
+
+    assert response.status_code == 400
     assert AccountabilityReport.objects.get().status == LpjStatus.SUBMITTED
     assert not LpjItemReview.objects.exists()
 
