@@ -549,7 +549,7 @@ def _findings(**to_fix: str) -> dict[str, Finding]:
         kind.value: Finding(
             in_order=kind.value not in to_fix, note=to_fix.get(kind.value, "")
         )
-        for kind in LpjEvidence.REQUIRED_KINDS
+        for kind in LpjEvidence.Kind
     }
 
 
@@ -564,9 +564,7 @@ def _record_lpj(
         submitted_on=submitted_on,
         amount_spent=grant.amount - refund,
         refund_amount=refund,
-        evidence={
-            kind.value: [_scan(kind.value)] for kind in LpjEvidence.REQUIRED_KINDS
-        },
+        evidence={kind.value: [_scan(kind.value)] for kind in LpjEvidence.Kind},
         note=f"{DEMO_NOTE}: LPJ masuk {submitted_on:%d/%m/%Y}{late}.",
     )
 

@@ -14,7 +14,7 @@ from .models import (
     LpjEvidenceKind,
     Program,
 )
-from .services.lpj import Finding
+from .services.lpj import Finding, kinds_to_review
 from .services.programs import CeilingCheckMixin
 
 KIND_FLAGS = {
@@ -484,14 +484,21 @@ class LpjReviewForm(forms.Form):
     )
     expected_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, report: AccountabilityReport | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        for kind in LpjEvidence.REQUIRED_KINDS:
+        # The required evidence, and the supporting evidence the grantee brought.
+        reviewed = (
+            kinds_to_review(report)
+            if report is not None
+            else LpjEvidence.REQUIRED_KINDS
+        )
+        for kind in LpjEvidenceKind:
             message = _("Pilih Sesuai atau Perlu perbaikan untuk %(kind)s.") % {
                 "kind": kind.label
             }
             self.fields[f"item_{kind.value}"] = forms.ChoiceField(
                 label=kind.label,
+                required=kind in reviewed,
                 choices=self.FINDINGS,
                 widget=forms.RadioSelect(attrs={"class": "lpj-finding"}),
                 error_messages={"required": message, "invalid_choice": message},
@@ -502,14 +509,12 @@ class LpjReviewForm(forms.Form):
                 widget=forms.TextInput,
             )
         mark_all_in_order(
-            self,
-            [f"item_{kind.value}" for kind in LpjEvidence.REQUIRED_KINDS],
-            self.IN_ORDER,
+            self, [f"item_{kind.value}" for kind in LpjEvidenceKind], self.IN_ORDER
         )
 
     def clean(self):
         cleaned = super().clean()
-        for kind in LpjEvidence.REQUIRED_KINDS:
+        for kind in LpjEvidenceKind:
             finding = cleaned.get(f"item_{kind.value}")
             note = (cleaned.get(f"note_{kind.value}") or "").strip()
             if finding == self.NEEDS_FIX and not note:
@@ -521,10 +526,10 @@ class LpjReviewForm(forms.Form):
         return cleaned
 
     def rows(self):
-        """(kind, finding field, note field) per required kind, in order."""
+        """(kind, finding field, note field) per evidence kind, in order."""
         return [
             (kind, self[f"item_{kind.value}"], self[f"note_{kind.value}"])
-            for kind in LpjEvidence.REQUIRED_KINDS
+            for kind in LpjEvidenceKind
         ]
 
     def findings(self) -> dict[str, Finding]:
@@ -533,7 +538,8 @@ class LpjReviewForm(forms.Form):
                 in_order=self.cleaned_data[f"item_{kind.value}"] == self.IN_ORDER,
                 note=self.cleaned_data[f"note_{kind.value}"],
             )
-            for kind in LpjEvidence.REQUIRED_KINDS
+            for kind in LpjEvidenceKind
+            if self.cleaned_data.get(f"item_{kind.value}")
         }
 
 

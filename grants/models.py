@@ -728,7 +728,15 @@ class LpjEvidence(models.Model):
     """
 
     Kind = LpjEvidenceKind
-    REQUIRED_KINDS = tuple(LpjEvidenceKind)
+    # What an LPJ of a hibah or bansos consists of (Permendagri 32/2011 as
+    # amended, art. 19 and 38): the report on the use of the money, the signed
+    # statement of responsibility and the receipts. Activity photos support it:
+    # reviewed when brought, never required.
+    REQUIRED_KINDS = (
+        LpjEvidenceKind.USAGE_REPORT,
+        LpjEvidenceKind.SIGNED_STATEMENT,
+        LpjEvidenceKind.RECEIPTS,
+    )
 
     report = models.ForeignKey(
         "AccountabilityReport",

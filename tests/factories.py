@@ -317,10 +317,10 @@ def scan_upload(name: str = "bukti.pdf", data: bytes = TINY_PDF):
 
 def lpj_evidence(*kinds: str) -> dict:
     """Evidence for an LPJ (`record_lpj(evidence=...)`): one scan per kind,
-    every required kind when none is named."""
-    from grants.models import LpjEvidence
+    every kind (the supporting photos too) when none is named."""
+    from grants.models import LpjEvidenceKind
 
-    chosen = kinds or tuple(kind.value for kind in LpjEvidence.REQUIRED_KINDS)
+    chosen = kinds or tuple(LpjEvidenceKind.values)
     return {
         kind: [scan_upload(f"{kind}.png", png_bytes())]
         if kind == "foto"

@@ -117,8 +117,19 @@ def kinds_to_upload(report: AccountabilityReport | None) -> tuple[str, ...]:
     have = {kind for kind, files in evidence_in_force(report).items() if files}
     return tuple(
         kind
-        for kind in LpjEvidence.REQUIRED_KINDS
-        if kind in flagged or kind not in have
+        for kind in Kind
+        if kind in flagged or (kind in LpjEvidence.REQUIRED_KINDS and kind not in have)
+    )
+
+
+def kinds_to_review(report: AccountabilityReport) -> tuple[str, ...]:
+    """The evidence kinds the verifier judges: the required ones, and any other
+    the grantee brought."""
+    in_force = evidence_in_force(report)
+    return tuple(
+        kind.value
+        for kind in Kind
+        if kind in LpjEvidence.REQUIRED_KINDS or in_force[kind.value]
     )
 
 
@@ -285,14 +296,15 @@ def review_lpj(
         raise GrantError(_(MSG_LPJ_RETURNED))
     if report.recorded_by_id is not None and report.recorded_by_id == by.pk:
         raise NotAllowed(_(MSG_OWN_LPJ))
-    for kind in LpjEvidence.REQUIRED_KINDS:
+    reviewed = kinds_to_review(report)
+    for kind in reviewed:
         finding = items.get(kind)
         label = Kind(kind).label
         if finding is None:
             raise GrantError(_(MSG_ITEM_UNREVIEWED) % {"kind": label})
         if not finding.in_order and not finding.note.strip():
             raise GrantError(_(MSG_ITEM_NOTE_REQUIRED) % {"kind": label})
-    accept = all(items[kind].in_order for kind in LpjEvidence.REQUIRED_KINDS)
+    accept = all(items[kind].in_order for kind in reviewed)
     paid = disbursed_total(grant)
     total = report.amount_spent + report.refund_amount
     if accept and total != paid:
@@ -309,7 +321,7 @@ def review_lpj(
             in_order=items[kind].in_order,
             note=items[kind].note.strip(),
         )
-        for kind in LpjEvidence.REQUIRED_KINDS
+        for kind in reviewed
     )
     current.accepted = accept
     current.reviewed_by = by
@@ -318,7 +330,7 @@ def review_lpj(
     current.save(update_fields=["accepted", "reviewed_by", "reviewed_at", "note"])
     findings = [
         f"{Kind(kind).label}: {items[kind].note.strip()}"
-        for kind in LpjEvidence.REQUIRED_KINDS
+        for kind in reviewed
         if not items[kind].in_order
     ]
     added = "\n".join([*findings, note.strip()]).strip()

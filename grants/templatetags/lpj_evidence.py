@@ -3,7 +3,7 @@
 from django import template
 
 from grants.models import LpjEvidenceKind
-from grants.services.lpj import disbursed_total, evidence_in_force
+from grants.services.lpj import disbursed_total, evidence_in_force, kinds_to_review
 
 register = template.Library()
 
@@ -16,12 +16,15 @@ def lpj_disbursed(grant) -> int:
 
 @register.simple_tag
 def lpj_review_rows(form, report) -> list[tuple]:
-    """`{% lpj_review_rows form report as rows %}`: per evidence kind its label,
-    the files in force, the finding radios and the note field."""
+    """`{% lpj_review_rows form report as rows %}`: per evidence kind to judge
+    (the required ones, and any other brought) its label, the files in force,
+    the finding radios and the note field."""
     files = evidence_in_force(report)
+    reviewed = kinds_to_review(report)
     return [
         (kind.label, files[kind.value], finding, note)
         for kind, finding, note in form.rows()
+        if kind.value in reviewed
     ]
 
 

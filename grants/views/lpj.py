@@ -77,7 +77,7 @@ def lpj_review(request, pk: int):
     # Whatever the form says: the page never offers it to the LPJ's recorder.
     if report.recorded_by_id is not None and report.recorded_by_id == request.user.pk:
         raise PermissionDenied(_(services.MSG_OWN_LPJ))
-    form = LpjReviewForm(request.POST)
+    form = LpjReviewForm(request.POST, report=report)
     if not form.is_valid():
         # The page comes back with the form and its errors; nothing is recorded.
         messages.error(request, _("Periksa kembali isian yang ditandai."))

@@ -172,10 +172,11 @@ def render_grant(request, grant: Grant, bound_forms: dict | None = None, status=
         "lpj_review_form": (
             bound_forms.get("review_lpj")
             or LpjReviewForm(
+                report=report,
                 initial={
                     "expected_status": report.status,
                     "expected_version": report.version,
-                }
+                },
             )
         )
         if can_review_lpj

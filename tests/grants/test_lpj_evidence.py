@@ -21,6 +21,7 @@ from grants.services import (
     LpjNotBalanced,
     disbursed_total,
     evidence_in_force,
+    kinds_to_review,
     kinds_to_upload,
     record_lpj,
     record_refund,
@@ -45,6 +46,8 @@ pytestmark = pytest.mark.django_db
 Status = Grant.Status
 LpjStatus = AccountabilityReport.Status
 ALL_KINDS = ("penggunaan", "sptj", "kuitansi", "foto")
+# The activity photos support an LPJ; the rest make it.
+REQUIRED_KINDS = ("penggunaan", "sptj", "kuitansi")
 
 
 @pytest.fixture(autouse=True)
@@ -127,8 +130,10 @@ def test_the_first_round_keeps_every_file_and_the_figures(disbursed, operator):
     assert report.has_receipts
 
 
-@pytest.mark.parametrize("missing", ALL_KINDS)
-def test_the_first_round_needs_every_kind_of_evidence(disbursed, operator, missing):
+@pytest.mark.parametrize("missing", REQUIRED_KINDS)
+def test_the_first_round_needs_every_required_kind_of_evidence(
+    disbursed, operator, missing
+):
     evidence = lpj_evidence(*[kind for kind in ALL_KINDS if kind != missing])
     label = LpjEvidence.Kind(missing).label
 
@@ -277,6 +282,36 @@ def test_a_review_must_mark_every_item(disbursed, operator, verifier):
     assert not LpjItemReview.objects.exists()
 
 
+def test_an_lpj_without_photos_is_recorded_reviewed_and_accepted_without_them(
+    disbursed, operator, verifier
+):
+    report = hand_in(disbursed, operator, evidence=lpj_evidence(*REQUIRED_KINDS))
+    assert kinds_to_review(report) == REQUIRED_KINDS
+
+    items = findings()
+    del items["foto"]
+    review_lpj(report, by=verifier, items=items)
+
+    report.refresh_from_db()
+    assert report.status == LpjStatus.ACCEPTED
+    assert sorted(LpjItemReview.objects.values_list("kind", flat=True)) == sorted(
+        REQUIRED_KINDS
+    )
+
+
+def test_photos_brought_are_reviewed_and_can_be_sent_back(
+    disbursed, operator, verifier
+):
+    report = hand_in(disbursed, operator)
+    assert kinds_to_review(report) == ALL_KINDS
+
+    review_lpj(report, by=verifier, items=findings(foto="Foto buram"))
+
+    report.refresh_from_db()
+    assert report.status == LpjStatus.NEEDS_REVISION
+    assert kinds_to_upload(report) == ("foto",)
+
+
 def test_a_legacy_lpj_without_evidence_is_still_accepted(operator, verifier):
     grant = GrantFactory(disbursed=True, amount=10_000_000)
     report = AccountabilityReport.objects.create(
@@ -303,7 +338,7 @@ def test_a_legacy_lpj_sent_back_comes_again_with_all_its_evidence(operator):
         submitted_on=datetime.date(2024, 12, 20),
         amount_spent=10_000_000,
     )
-    assert kinds_to_upload(report) == ALL_KINDS
+    assert kinds_to_upload(report) == REQUIRED_KINDS
 
     with pytest.raises(GrantError, match="Unggah berkas"):
         hand_in(grant, operator, evidence=lpj_evidence("kuitansi"))

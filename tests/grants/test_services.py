@@ -1381,7 +1381,7 @@ def findings(**to_fix: str) -> dict[str, Finding]:
         kind.value: Finding(
             in_order=kind.value not in to_fix, note=to_fix.get(kind.value, "")
         )
-        for kind in LpjEvidence.REQUIRED_KINDS
+        for kind in LpjEvidence.Kind
     }
 
 

@@ -202,7 +202,8 @@ def test_missing_evidence_is_named_and_nothing_is_stored(as_user, disbursed):
     assert field_error(response, "evidence_kuitansi") == [
         "Unggah berkas Bukti pengeluaran (kuitansi)."
     ]
-    assert field_error(response, "evidence_foto") == ["Unggah berkas Foto kegiatan."]
+    # The activity photos support an LPJ: never asked for.
+    assert field_error(response, "evidence_foto") == []
     assert nothing_stored(disbursed)
 
 
