@@ -306,13 +306,17 @@ def test_the_programme_verification_lpj_and_payment_forms_with_errors_pass_axe(
 
     log_in(page, "a11y_verifikator")
     page.goto(f"/bantuan/{data['proposed'].pk}/")
-    page.locator("#form-verify button[type=submit]").click()
+    page.locator("#form-verify").get_by_role(
+        "button", name="Verifikasi", exact=True
+    ).click()
     expect(page.locator("#form-verify .form-errors")).to_be_visible()
     assert_error_links_reach_their_fields(page)
     audit.check("Verifikasi: tanpa hasil periksa")
 
     page.goto(f"/bantuan/{data['reported'].pk}/")
-    page.locator("#form-review_lpj button[type=submit]").click()
+    page.locator("#form-review_lpj").get_by_role(
+        "button", name="Simpan pemeriksaan"
+    ).click()
     expect(page.locator(".form-errors, .messages").first).to_be_visible()
     audit.check("Periksa LPJ: tanpa hasil periksa")
     page.get_by_role("button", name="Keluar").click()
