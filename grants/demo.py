@@ -436,7 +436,14 @@ def ensure_users() -> tuple[dict[str, User], int]:
     for username, role, first_name in DEMO_USERS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            user = User(username=username, first_name=first_name, last_name="(demo)")
+            # An address on a reserved domain: LPJ reminders to the operator
+            # show on the console under DEBUG and can never reach anyone.
+            user = User(
+                username=username,
+                first_name=first_name,
+                last_name="(demo)",
+                email=f"{username}@bansos.example",
+            )
             # Staff work in the workspace, which keeps them to their area; only
             # the administrator uses Django admin.
             user.is_staff = role is None
