@@ -76,3 +76,13 @@ def clock(monkeypatch):
     # axes imported `now` by name before the patch.
     monkeypatch.setattr(axes.handlers.proxy, "now", fake_now)
     return Clock()
+
+
+@pytest.fixture
+def fresh_storage(settings):
+    """An empty in-memory storage for the test: the suite's own outlives each
+    test, and grant and institution ids (so the stored paths) repeat."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }

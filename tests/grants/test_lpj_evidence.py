@@ -41,19 +41,13 @@ from tests.factories import (
 )
 from tests.grants.helpers import exactly
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_storage")]
 
 Status = Grant.Status
 LpjStatus = AccountabilityReport.Status
 ALL_KINDS = ("penggunaan", "sptj", "kuitansi", "foto")
 # The activity photos support an LPJ; the rest make it.
 REQUIRED_KINDS = ("penggunaan", "sptj", "kuitansi")
-
-
-@pytest.fixture(autouse=True)
-def fresh_storage(settings):
-    """An empty in-memory storage: grant ids repeat from test to test."""
-    settings.STORAGES = {**settings.STORAGES}
 
 
 def stored_files(grant: Grant, folder: str = "lpj") -> list[str]:

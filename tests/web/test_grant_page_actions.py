@@ -23,6 +23,7 @@ from grants.services import (
 )
 from institutions.models import Village
 from tests.factories import (
+    TINY_PDF,
     GrantFactory,
     InstitutionFactory,
     ProgramFactory,
@@ -285,9 +286,6 @@ def test_verifying_with_every_document_in_order_records_the_notes(
 # The LPJ review -----------------------------------------------------------------
 
 
-EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
-
-
 @pytest.fixture
 def submitted_lpj(users, program, institution):
     grant = GrantFactory(
@@ -303,7 +301,7 @@ def submitted_lpj(users, program, institution):
         submitted_on=TODAY,
         amount_spent=10_000_000,
         evidence={
-            kind.value: [SimpleUploadedFile(f"{kind.value}.pdf", EVIDENCE_PDF)]
+            kind.value: [SimpleUploadedFile(f"{kind.value}.pdf", TINY_PDF)]
             for kind in LpjEvidence.REQUIRED_KINDS
         },
     )
@@ -488,20 +486,9 @@ def test_without_the_button_an_untouched_checklist_is_refused(
 
 # The NPHD scan ------------------------------------------------------------------
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
 
-
-def scan(content: bytes = PDF, name: str = "nphd.pdf") -> SimpleUploadedFile:
+def scan(content: bytes = TINY_PDF, name: str = "nphd.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-@pytest.fixture
-def fresh_storage(settings):
-    """An empty in-memory storage: the suite's one outlives each test."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
-    }
 
 
 @pytest.fixture
@@ -563,7 +550,7 @@ def test_the_nphd_is_recorded_with_its_scan_and_the_page_links_it(
     assert unsigned.nphd_scan.name.startswith(f"bantuan/{unsigned.pk}/nphd/")
     assert unsigned.nphd_scan.name.endswith(".pdf")
     with unsigned.nphd_scan.open("rb") as stored:
-        assert stored.read() == PDF
+        assert stored.read() == TINY_PDF
     event = unsigned.events.get()
     assert event.note == (
         f"NPHD NPHD/DINSOS/7 tanggal {TODAY:%d/%m/%Y}. Pindaian NPHD dilampirkan."

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from institutions.models import Institution, InstitutionDocument
-from tests.factories import UserFactory
+from tests.factories import TINY_PDF, UserFactory
 from tests.web.test_institution_views import (
     BONGO_NOL,
     form_data,
@@ -19,20 +19,9 @@ from tests.web.test_institution_views import (
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
 
-
-def scan(content: bytes = PDF, name: str = "dokumen.pdf") -> SimpleUploadedFile:
+def scan(content: bytes = TINY_PDF, name: str = "dokumen.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-@pytest.fixture
-def fresh_storage(settings):
-    """An empty in-memory storage: the suite's one outlives each test."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
-    }
 
 
 @pytest.fixture
@@ -109,7 +98,7 @@ def test_an_institution_is_recorded_with_the_scans_given(
     assert documents["npwp"].number == "01.234.567.8-901.000"
     assert documents["akta"].uploaded_by.username == "operator"
     with documents["akta"].file.open("rb") as stored:
-        assert stored.read() == PDF
+        assert stored.read() == TINY_PDF
 
 
 def test_an_institution_without_scans_is_recorded_all_the_same(operator_client):

@@ -30,7 +30,7 @@ from tests.factories import (
 )
 from tests.web.pages import field_error, form_errors, messages_shown, page
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_storage")]
 
 Status = Grant.Status
 LpjStatus = AccountabilityReport.Status
@@ -42,12 +42,6 @@ LABELS = {
     "foto": "Foto kegiatan",
 }
 YEAR = timezone.localdate().year
-
-
-@pytest.fixture(autouse=True)
-def fresh_storage(settings):
-    """An empty in-memory storage: grant ids repeat from test to test."""
-    settings.STORAGES = {**settings.STORAGES}
 
 
 @pytest.fixture
