@@ -27,6 +27,9 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .access_log import log_data_access
+from .models import DataAccessLog
+
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
 
@@ -176,6 +179,15 @@ def file_response(field: FieldFile, *, download_name: str) -> FileResponse:
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def logged_file_response(
+    request, field: FieldFile, *, download_name: str, what: str
+) -> FileResponse:
+    """`file_response`, with the download (one file) in the data access log."""
+    response = file_response(field, download_name=download_name)
+    log_data_access(request, DataAccessLog.Action.EXPORT, what, rows=1)
     return response
 
 

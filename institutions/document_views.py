@@ -13,9 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from common.access_log import log_data_access
-from common.models import DataAccessLog
-from common.uploads import file_response
+from common.uploads import logged_file_response
 
 from .forms import InstitutionDocumentsForm
 from .models import DocumentKind, Institution, InstitutionDocument
@@ -138,14 +136,13 @@ def document_download(request, pk: int, doc_pk: int):
     document = get_object_or_404(
         InstitutionDocument.objects.filter(institution=institution), pk=doc_pk
     )
-    response = file_response(
+    return logged_file_response(
+        request,
         document.file,
         download_name=f"{document.kind}-lembaga-{institution.pk}-{document.pk}",
-    )
-    log_data_access(
-        request,
-        DataAccessLog.Action.EXPORT,
-        gettext_noop("Pindaian %(kind)s lembaga %(name)s (#%(pk)s, dokumen #%(doc)s)")
+        what=gettext_noop(
+            "Pindaian %(kind)s lembaga %(name)s (#%(pk)s, dokumen #%(doc)s)"
+        )
         % {
             "kind": document.kind,
             "name": institution.name,
@@ -153,4 +150,3 @@ def document_download(request, pk: int, doc_pk: int):
             "doc": document.pk,
         },
     )
-    return response

@@ -5,9 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_noop
 
-from common.access_log import log_data_access
-from common.models import DataAccessLog
-from common.uploads import file_response
+from common.uploads import logged_file_response
 
 from ..models import AccountabilityReport, LpjEvidence
 from .workflow import scoped_grant
@@ -18,18 +16,13 @@ def lpj_evidence_file(request, pk: int, evidence_pk: int):
     """One evidence file of the grant's LPJ; 404 outside the user's regencies."""
     grant = scoped_grant(request, pk)
     evidence = get_object_or_404(LpjEvidence, pk=evidence_pk, report__grant=grant)
-    response = file_response(
+    return logged_file_response(
+        request,
         evidence.file,
         download_name=f"lpj-{grant.pk}-{evidence.kind}-{evidence.round}-{evidence.pk}",
-    )
-    log_data_access(
-        request,
-        DataAccessLog.Action.EXPORT,
-        gettext_noop("Bukti LPJ %(kind)s putaran %(round)s, bantuan #%(pk)s")
+        what=gettext_noop("Bukti LPJ %(kind)s putaran %(round)s, bantuan #%(pk)s")
         % {"kind": evidence.kind, "round": evidence.round, "pk": grant.pk},
-        rows=1,
     )
-    return response
 
 
 @permission_required("grants.view_lpjevidence", raise_exception=True)
@@ -39,11 +32,9 @@ def refund_proof_file(request, pk: int):
     report = get_object_or_404(AccountabilityReport, grant=grant)
     if not report.refund_proof:
         raise Http404
-    response = file_response(report.refund_proof, download_name=f"setoran-{grant.pk}")
-    log_data_access(
+    return logged_file_response(
         request,
-        DataAccessLog.Action.EXPORT,
-        gettext_noop("Bukti setor sisa dana, bantuan #%(pk)s") % {"pk": grant.pk},
-        rows=1,
+        report.refund_proof,
+        download_name=f"setoran-{grant.pk}",
+        what=gettext_noop("Bukti setor sisa dana, bantuan #%(pk)s") % {"pk": grant.pk},
     )
-    return response

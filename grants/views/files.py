@@ -3,9 +3,7 @@
 from django.contrib.auth.decorators import permission_required
 from django.utils.translation import gettext_noop
 
-from common.access_log import log_data_access
-from common.models import DataAccessLog
-from common.uploads import file_response
+from common.uploads import logged_file_response
 
 from .workflow import scoped_grant
 
@@ -14,15 +12,14 @@ from .workflow import scoped_grant
 def grant_nphd_scan(request, pk: int):
     """The signed NPHD's scan; 404 for a grant outside the user's regencies."""
     grant = scoped_grant(request, pk)
-    response = file_response(grant.nphd_scan, download_name=f"nphd-bantuan-{grant.pk}")
-    log_data_access(
+    return logged_file_response(
         request,
-        DataAccessLog.Action.EXPORT,
-        gettext_noop("Pindaian NPHD bantuan %(year)s untuk %(name)s (#%(pk)s)")
+        grant.nphd_scan,
+        download_name=f"nphd-bantuan-{grant.pk}",
+        what=gettext_noop("Pindaian NPHD bantuan %(year)s untuk %(name)s (#%(pk)s)")
         % {
             "year": grant.program.year,
             "name": grant.institution.name,
             "pk": grant.pk,
         },
     )
-    return response
