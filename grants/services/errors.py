@@ -1,7 +1,11 @@
 """Refusals of the grant services, and the messages users read for them."""
 
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+
+from common.uploads import FileType, validate_upload
 
 from ..models import Grant
 
@@ -235,3 +239,12 @@ MSG_OVERRIDE_EXISTS = gettext_noop(
 MSG_OVERRIDE_NOTE = gettext_noop(
     "Diusulkan dengan pengecualian dari %(by)s: %(reason)s (dikecualikan: %(problems)s)"
 )
+
+
+def checked_scan(upload: File) -> FileType:
+    """The scan's real type, checked as a form checks it (for callers without
+    one: a command, the demo); GrantError with the same message otherwise."""
+    try:
+        return validate_upload(upload)
+    except ValidationError as error:
+        raise GrantError(" ".join(error.messages)) from error

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -14,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.money import rupiah
-from common.uploads import validate_upload
 
 from ..models import (
     AccountabilityReport,
@@ -37,6 +35,7 @@ from .errors import (
     InvalidTransition,
     NotAllowed,
     StaleGrant,
+    checked_scan,
 )
 from .workflow import lock_grant, transition_grant
 
@@ -201,13 +200,11 @@ def record_lpj(
             raise GrantError(_(message or MSG_EVIDENCE_MISSING) % {"kind": label})
     # The form checked them already; a caller without one (a command, the demo)
     # gets the same check, before anything is written.
-    extensions = {}
-    for files in evidence.values():
-        for upload in files:
-            try:
-                extensions[id(upload)] = validate_upload(upload).extension
-            except ValidationError as error:
-                raise GrantError(" ".join(error.messages)) from error
+    extensions = {
+        id(upload): checked_scan(upload).extension
+        for files in evidence.values()
+        for upload in files
+    }
     report = report or AccountabilityReport(grant=grant)
     report.status = LpjStatus.SUBMITTED
     report.submitted_on = submitted_on

@@ -3,7 +3,6 @@
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -11,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from common.money import rupiah
-from common.uploads import validate_upload
 from institutions.models import Institution
 
 from ..models import AccountabilityReport, Disbursement, Grant, GrantEvent
@@ -34,6 +32,7 @@ from .errors import (
     InvalidTransition,
     OverDisbursement,
     PaymentBlocked,
+    checked_scan,
     message_invalid_transition,
 )
 from .workflow import lock_grant, transition_grant
@@ -75,10 +74,7 @@ def record_nphd(
     if not number.strip() or date is None:
         raise GrantError(_(MSG_NPHD_REQUIRED))
     if scan is not None:
-        try:
-            kind = validate_upload(scan)
-        except ValidationError as error:
-            raise GrantError(" ".join(error.messages)) from error
+        kind = checked_scan(scan)
     grant = lock_grant(grant, expected_status)
     if grant.status != Status.APPROVED:
         raise InvalidTransition(_(MSG_NPHD_REQUIRED))
@@ -257,10 +253,7 @@ def record_refund(
         raise GrantError(_(MSG_REFUND_REFERENCE_REQUIRED))
     if not refund_proof:
         raise GrantError(_(MSG_REFUND_PROOF_REQUIRED))
-    try:
-        kind = validate_upload(refund_proof)
-    except ValidationError as error:
-        raise GrantError(" ".join(error.messages)) from error
+    kind = checked_scan(refund_proof)
     grant = lock_grant(grant, expected_status)
     if grant.status != Status.REFUND_DUE:
         raise InvalidTransition(message_invalid_transition(grant.status, Status.CLOSED))
