@@ -19,9 +19,6 @@ from .forms import InstitutionDocumentsForm
 from .models import DocumentKind, Institution, InstitutionDocument
 from .services import upload_documents
 
-# A document in force ending within this many days is shown as ending soon.
-EXPIRING_DAYS = 30
-
 
 @dataclass
 class DocumentRow:
@@ -54,7 +51,7 @@ def document_state(document: InstitutionDocument | None, today: datetime.date) -
     if document.expired(today):
         return "expired"
     if document.expires_on is not None and document.expires_on <= today + (
-        datetime.timedelta(days=EXPIRING_DAYS)
+        datetime.timedelta(days=InstitutionDocument.LAPSING_DAYS)
     ):
         return "expiring"
     return "valid"

@@ -13,6 +13,7 @@ from .models import (
     BeneficiaryEnrollment,
     District,
     Institution,
+    InstitutionDocument,
     Regency,
     TrainingEvent,
     Village,
@@ -22,9 +23,8 @@ from .queries import with_document_expired, with_lpj_overdue
 # The empty choice of every filter select: no narrowing.
 ALL = _("Semua")
 YES_NO = [("1", _("Ya")), ("0", _("Tidak"))]
-# "Documents lapsing": expired, or ending within this many days (Beranda's task).
+# "Documents lapsing": expired, or ending within InstitutionDocument.LAPSING_DAYS.
 DOCUMENTS_LAPSING = "segera"
-DOCUMENT_LAPSING_DAYS = 30
 
 # What a filter accepts, so that garbage in the address becomes a form error
 # (and a 400) rather than a query the database or Python cannot run: a year a
@@ -206,7 +206,7 @@ class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
         label=_("Dokumen kedaluwarsa"),
         choices=[
             *YES_NO,
-            # The label names DOCUMENT_LAPSING_DAYS (lazy text cannot be
+            # The label names InstitutionDocument.LAPSING_DAYS (lazy text cannot be
             # formatted when the class is built).
             (DOCUMENTS_LAPSING, _("Kedaluwarsa atau berakhir dalam 30 hari")),
         ],
@@ -253,7 +253,9 @@ class InstitutionFilter(RegionFilterMixin, django_filters.FilterSet):
 
     def filter_document_expired(self, queryset, name, value):
         if value == DOCUMENTS_LAPSING:
-            return with_document_expired(queryset, within_days=DOCUMENT_LAPSING_DAYS)
+            return with_document_expired(
+                queryset, within_days=InstitutionDocument.LAPSING_DAYS
+            )
         expired = with_document_expired(queryset)
         return (
             expired if value == "1" else queryset.exclude(pk__in=expired.values("pk"))

@@ -378,6 +378,9 @@ class InstitutionDocument(TimeStampedModel):
 
     Kind = DocumentKind
     REQUIRED_KINDS = tuple(DocumentKind)
+    # A document in force ending within this many days is ending soon: so the
+    # institution page, its list filter and Beranda's task all say.
+    LAPSING_DAYS = 30
 
     institution = models.ForeignKey(
         Institution,

@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from grants import roles
 from grants.filters import LpjFilter
 from grants.models import Grant, GrantQuerySet, LpjState, LpjStatus, Program
-from institutions.filters import DOCUMENT_LAPSING_DAYS, DOCUMENTS_LAPSING
-from institutions.models import Institution
+from institutions.filters import DOCUMENTS_LAPSING
+from institutions.models import Institution, InstitutionDocument
 from institutions.queries import with_document_expired
 
 Status = Grant.Status
@@ -162,7 +162,7 @@ def _documents_lapsing(user, today: datetime.date) -> int:
     return with_document_expired(
         Institution.objects.visible_to(user).active(),
         today,
-        within_days=DOCUMENT_LAPSING_DAYS,
+        within_days=InstitutionDocument.LAPSING_DAYS,
     ).count()
 
 
@@ -228,7 +228,7 @@ def tasks_for(user) -> list[Task]:
                 _(
                     "Lembaga dengan dokumen kedaluwarsa atau berakhir dalam %(days)d hari"
                 )
-                % {"days": DOCUMENT_LAPSING_DAYS},
+                % {"days": InstitutionDocument.LAPSING_DAYS},
                 _documents_lapsing(user, today),
                 _url(
                     "institutions:list",
