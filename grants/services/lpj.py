@@ -121,10 +121,14 @@ def kinds_to_upload(report: AccountabilityReport | None) -> tuple[str, ...]:
     )
 
 
-def kinds_to_review(report: AccountabilityReport) -> tuple[str, ...]:
+def kinds_to_review(
+    report: AccountabilityReport,
+    in_force: dict[str, list[LpjEvidence]] | None = None,
+) -> tuple[str, ...]:
     """The evidence kinds the verifier judges: the required ones, and any other
-    the grantee brought."""
-    in_force = evidence_in_force(report)
+    the grantee brought (`in_force`: `evidence_in_force(report)`, if at hand)."""
+    if in_force is None:
+        in_force = evidence_in_force(report)
     return tuple(
         kind.value
         for kind in Kind

@@ -20,7 +20,7 @@ def lpj_review_rows(form, report) -> list[tuple]:
     (the required ones, and any other brought) its label, the files in force,
     the finding radios and the note field."""
     files = evidence_in_force(report)
-    reviewed = kinds_to_review(report)
+    reviewed = kinds_to_review(report, files)
     return [
         (kind.label, files[kind.value], finding, note)
         for kind, finding, note in form.rows()
